@@ -1,0 +1,132 @@
+// The VM Agent client for one sandbox: code, commands, files, env, processes, metrics, desktop.
+// It talks to the sandbox's own host (`public_host`) with the sandbox token, which it renews through
+// the Control Plane client. The API key itself never reaches an agent host.
+import type { components } from '../generated/schema.js';
+import type { AgentPaths } from './api-paths.js';
+import type { CommonClientOptions, ResultClient, ThrowingClient } from './client-types.js';
+import type { ControlPlaneClient, ThrowingControlPlaneClient } from './control-plane-client.js';
+import { HopxConfigError } from './errors.js';
+import { createApiClient, errorOf, resultClientOf } from './internal/create-api-client.js';
+import { SandboxToken, type TokenGrant, grantFrom } from './internal/sandbox-token.js';
+import { ReplayableRequest } from './internal/transport.js';
+
+type Sandbox = components['schemas']['Sandbox'];
+
+/** A sandbox as returned by create, get or list; only `id` is required. */
+export type SandboxRef = Pick<Sandbox, 'id'> & Partial<Pick<Sandbox, 'public_host' | 'direct_url' | 'auth_token' | 'token_expires_at'>>;
+
+export interface AgentClientOptions extends CommonClientOptions {
+  /** The sandbox object (host from `public_host`, token from `auth_token`) or just its id. */
+  sandbox: SandboxRef | string;
+  /** Renews the token (`POST /v1/sandboxes/{id}/token/refresh`) and, for an id, finds the host. */
+  controlPlane?: ControlPlaneClient | ThrowingControlPlaneClient;
+  /** Send requests here instead of `public_host` (a proxy, or a local mock). */
+  baseUrl?: string;
+  /** Renew the token when it has less than this many ms left (default 5 minutes). */
+  tokenRefreshMargin?: number;
+}
+
+export type AgentClient = ResultClient<AgentPaths>;
+export type ThrowingAgentClient = ThrowingClient<AgentPaths>;
+
+/** Agent POST/PATCH routes that do the same thing when sent twice (reads, or writes of a full state). */
+const IDEMPOTENT_WRITES = new Set([
+  'PATCH /env',
+  'POST /files/write',
+  'POST /files/mkdir',
+  'POST /files/upload',
+  'POST /cache/clear',
+  'POST /desktop/screenshot',
+  'POST /desktop/screenshot/region',
+  'POST /desktop/clipboard/set',
+  'POST /desktop/display/set',
+  'POST /desktop/windows/focus',
+  'POST /desktop/windows/resize',
+  'POST /desktop/x11/ocr',
+  'POST /desktop/x11/find_element',
+  'POST /desktop/x11/get_bounds',
+  'POST /desktop/x11/wait_for',
+]);
+
+/** Routes whose body carries the run's own `timeout` (seconds): wait that long plus this margin. */
+const TIMED_RUNS = new Set(['POST /execute', 'POST /execute/rich', 'POST /execute/ipython', 'POST /commands/run']);
+const RUN_MARGIN_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
+/** Stands in for the host of a sandbox known only by id, until its `public_host` is looked up. */
+const UNRESOLVED_HOST = 'https://sandbox-host.invalid';
+
+export function createAgentClient(options: AgentClientOptions & { throwOnError?: false }): AgentClient;
+export function createAgentClient(options: AgentClientOptions & { throwOnError: true }): ThrowingAgentClient;
+export function createAgentClient(options: AgentClientOptions): AgentClient | ThrowingAgentClient;
+export function createAgentClient(options: AgentClientOptions): AgentClient | ThrowingAgentClient {
+  const sandbox: SandboxRef = typeof options.sandbox === 'string' ? { id: options.sandbox } : options.sandbox;
+  if (!sandbox.id) throw new HopxConfigError('createAgentClient needs a sandbox id or a sandbox object with an id.');
+  const controlPlane = options.controlPlane ? resultClientOf(options.controlPlane) : undefined;
+  const knownHost = options.baseUrl ?? sandbox.public_host ?? sandbox.direct_url;
+  const initial = grantFrom(sandbox.auth_token, sandbox.token_expires_at);
+  if (!controlPlane && (!knownHost || !initial)) {
+    throw new HopxConfigError(
+      `Sandbox ${sandbox.id}: without a controlPlane client the agent client needs the sandbox's public_host and auth_token ` +
+        '(pass the object returned by POST /v1/sandboxes, or pass controlPlane).',
+    );
+  }
+
+  const token = new SandboxToken(initial, () => renewToken(controlPlane, sandbox.id), options.tokenRefreshMargin ?? DEFAULT_REFRESH_MARGIN_MS);
+  let host: Promise<string> | undefined;
+  const resolveHost = () => (host ??= lookUpHost(controlPlane!, sandbox.id).catch((error) => { host = undefined; throw error; }));
+
+  return createApiClient<AgentPaths>({
+    baseUrl: knownHost ? knownHost.replace(/\/+$/, '') : UNRESOLVED_HOST,
+    placeholderBaseUrl: knownHost ? undefined : UNRESOLVED_HOST,
+    resolveBaseUrl: knownHost ? undefined : resolveHost,
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
+    maxRetries: options.maxRetries,
+    log: options.log,
+    headers: options.headers,
+    throwOnError: options.throwOnError,
+    secrets: () => token.known(),
+    async authorize(headers) {
+      headers.delete('X-API-Key');
+      headers.set('Authorization', `Bearer ${await token.current()}`);
+    },
+    reauthorize: controlPlane ? (sent) => token.renewAfterRejection(sent.get('Authorization')?.replace(/^Bearer /, '')) : undefined,
+    callInfo(method, schemaPath, request) {
+      const operation = `${method} ${schemaPath}`;
+      return {
+        idempotent: (method !== 'POST' && method !== 'PATCH') || IDEMPOTENT_WRITES.has(operation),
+        timeoutMs: TIMED_RUNS.has(operation) ? runTimeoutMs(request) : undefined,
+      };
+    },
+  });
+}
+
+async function renewToken(controlPlane: ControlPlaneClient | undefined, id: string): Promise<TokenGrant> {
+  if (!controlPlane) throw new HopxConfigError(`Sandbox ${id}: its token has expired and no controlPlane client was given to renew it.`);
+  const result = await controlPlane.POST('/v1/sandboxes/{id}/token/refresh', { params: { path: { id } } });
+  if (!result.data) throw errorOf(result, 'POST /v1/sandboxes/{id}/token/refresh')!;
+  const grant = grantFrom(result.data.auth_token, result.data.token_expires_at);
+  if (!grant) throw new HopxConfigError(`Sandbox ${id}: the token refresh answered without an auth_token.`);
+  return grant;
+}
+
+async function lookUpHost(controlPlane: ControlPlaneClient, id: string): Promise<string> {
+  const result = await controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } } });
+  if (!result.data) throw errorOf(result, 'GET /v1/sandboxes/{id}')!;
+  const host = result.data.public_host ?? result.data.direct_url;
+  if (!host) throw new HopxConfigError(`Sandbox ${id} has no public_host yet (status ${result.data.status}).`);
+  return host;
+}
+
+/** The run's own timeout from the JSON body, plus a margin for the agent to answer. */
+function runTimeoutMs(request: Request): number | undefined {
+  const body = request instanceof ReplayableRequest ? request.sourceBody : undefined;
+  if (typeof body !== 'string') return undefined;
+  try {
+    const seconds = JSON.parse(body)?.timeout;
+    return typeof seconds === 'number' && seconds > 0 ? Math.max(DEFAULT_TIMEOUT_MS, seconds * 1000 + RUN_MARGIN_MS) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,136 @@
+// One error hierarchy for both APIs. HTTP errors are classed by the API's `code` first (it is more
+// precise) and by status otherwise. No error ever holds a credential: messages and bodies are redacted
+// before they get here, and requests and headers are never kept.
+import type { components } from '../generated/schema.js';
+
+type ErrorCode = components['schemas']['ErrorCode'];
+export type ErrorBody = components['schemas']['ErrorResponse'];
+
+export interface HopxErrorInit {
+  status?: number | undefined;
+  /** The API's machine-readable code; a code newer than this client is kept as a plain string. */
+  code?: ErrorCode | (string & {}) | undefined;
+  requestId?: string | undefined;
+  /** Seconds the server asked us to wait (`Retry-After` or `X-RateLimit-Reset`). */
+  retryAfter?: number | undefined;
+  /** `GET /files/read`: method and path of the failed call, without query string or host. */
+  operation?: string | undefined;
+  body?: ErrorBody | undefined;
+  cause?: unknown;
+}
+
+/** Base class of every error this client throws. */
+export class HopxError extends Error {
+  override name = 'HopxError';
+  readonly status: number | undefined;
+  readonly code: ErrorCode | (string & {}) | undefined;
+  readonly requestId: string | undefined;
+  readonly retryAfter: number | undefined;
+  readonly operation: string | undefined;
+
+  constructor(message: string, init: HopxErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.retryAfter = init.retryAfter;
+    this.operation = init.operation;
+  }
+}
+
+/** The client was configured wrongly (no API key, a malformed key, no way to reach a sandbox). */
+export class HopxConfigError extends HopxError { override name = 'HopxConfigError'; }
+
+/** No response arrived: connection refused or reset, DNS failure, TLS error. */
+export class HopxConnectionError extends HopxError { override name = 'HopxConnectionError'; }
+
+/** No response (or no next byte of it) within the timeout. */
+export class HopxTimeoutError extends HopxConnectionError { override name = 'HopxTimeoutError'; }
+
+/** The caller's AbortSignal fired. */
+export class HopxAbortError extends HopxError { override name = 'HopxAbortError'; }
+
+/** A success response whose body is not what the spec promises (malformed JSON, wrong content type). */
+export class HopxResponseFormatError extends HopxError { override name = 'HopxResponseFormatError'; }
+
+/** The server answered with an error status. `body` is the (normalised) ErrorResponse. */
+export class HopxApiError extends HopxError {
+  override name = 'HopxApiError';
+  declare readonly status: number;
+  readonly body: ErrorBody;
+
+  constructor(message: string, init: HopxErrorInit & { status: number; body: ErrorBody }) {
+    super(message, init);
+    this.body = init.body;
+  }
+}
+
+export class BadRequestError extends HopxApiError { override name = 'BadRequestError'; }
+export class AuthenticationError extends HopxApiError { override name = 'AuthenticationError'; }
+export class PaymentRequiredError extends HopxApiError { override name = 'PaymentRequiredError'; }
+export class PermissionDeniedError extends HopxApiError { override name = 'PermissionDeniedError'; }
+export class NotFoundError extends HopxApiError { override name = 'NotFoundError'; }
+export class ConflictError extends HopxApiError { override name = 'ConflictError'; }
+export class GoneError extends HopxApiError { override name = 'GoneError'; }
+export class UnprocessableEntityError extends HopxApiError { override name = 'UnprocessableEntityError'; }
+export class RateLimitError extends HopxApiError { override name = 'RateLimitError'; }
+export class InternalServerError extends HopxApiError { override name = 'InternalServerError'; }
+export class ServiceUnavailableError extends InternalServerError { override name = 'ServiceUnavailableError'; }
+
+/** The sandbox token expired or is invalid (refreshing it once did not help). */
+export class TokenExpiredError extends AuthenticationError { override name = 'TokenExpiredError'; }
+export class PathNotAllowedError extends PermissionDeniedError { override name = 'PathNotAllowedError'; }
+export class FileNotFoundError extends NotFoundError { override name = 'FileNotFoundError'; }
+export class ProcessNotFoundError extends NotFoundError { override name = 'ProcessNotFoundError'; }
+export class SandboxNotFoundError extends NotFoundError { override name = 'SandboxNotFoundError'; }
+export class SandboxExpiredError extends GoneError { override name = 'SandboxExpiredError'; }
+export class TemplateBuildFailedError extends HopxApiError { override name = 'TemplateBuildFailedError'; }
+/** The sandbox's template has no desktop (`DESKTOP_NOT_AVAILABLE`, answered as 501 or 503). */
+export class DesktopNotAvailableError extends HopxApiError { override name = 'DesktopNotAvailableError'; }
+
+type ApiErrorClass = new (message: string, init: HopxErrorInit & { status: number; body: ErrorBody }) => HopxApiError;
+
+const byCode: Partial<Record<string, ApiErrorClass>> = {
+  TOKEN_EXPIRED: TokenExpiredError,
+  TOKEN_INVALID: TokenExpiredError,
+  INVALID_TOKEN: TokenExpiredError,
+  PATH_NOT_ALLOWED: PathNotAllowedError,
+  FILE_NOT_FOUND: FileNotFoundError,
+  DIRECTORY_NOT_FOUND: FileNotFoundError,
+  PROCESS_NOT_FOUND: ProcessNotFoundError,
+  SANDBOX_NOT_FOUND: SandboxNotFoundError,
+  SANDBOX_EXPIRED: SandboxExpiredError,
+  TEMPLATE_BUILD_FAILED: TemplateBuildFailedError,
+  DESKTOP_NOT_AVAILABLE: DesktopNotAvailableError,
+};
+
+const byStatus: Partial<Record<number, ApiErrorClass>> = {
+  400: BadRequestError,
+  401: AuthenticationError,
+  402: PaymentRequiredError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  409: ConflictError,
+  410: GoneError,
+  422: UnprocessableEntityError,
+  429: RateLimitError,
+  503: ServiceUnavailableError,
+};
+
+export interface ApiErrorParts {
+  status: number;
+  body: ErrorBody;
+  operation?: string | undefined;
+  requestId?: string | undefined;
+  retryAfter?: number | undefined;
+}
+
+/** Builds the most specific error class for an error response. */
+export function apiErrorFrom({ status, body, operation, requestId, retryAfter }: ApiErrorParts): HopxApiError {
+  const code = body.code;
+  const Class = (code && byCode[code]) || byStatus[status] || (status >= 500 ? InternalServerError : HopxApiError);
+  const id = body.request_id ?? requestId;
+  const where = [operation, id && `request ${id}`].filter(Boolean).join(', ');
+  const message = `${status}${code ? ` ${code}` : ''}: ${body.error}${where ? ` (${where})` : ''}`;
+  return new Class(message, { status, code, body, operation, requestId: id, retryAfter });
+}

@@ -1,0 +1,77 @@
+// Builds one openapi-fetch client over our transport, in either calling style. Both public factories
+// (Control Plane and agent) go through here, so they behave the same.
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { ResultClient, ThrowingClient } from '../client-types.js';
+import { apiErrorFrom } from '../errors.js';
+import { serializeBody } from './body-serializer.js';
+import { normalizeErrorBody } from './error-body.js';
+import { responseChecks } from './response-checks.js';
+import { serverDelayMs } from './retry-policy.js';
+import { type CallInfo, ReplayableRequest, type TransportConfig, createTransport } from './transport.js';
+
+export interface ApiClientConfig extends TransportConfig {
+  baseUrl: string;
+  headers?: Record<string, string> | undefined;
+  throwOnError?: boolean | undefined;
+  callInfo(method: string, schemaPath: string, request: Request): Omit<CallInfo, 'operation'>;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const rawClients = new WeakMap<object, ResultClient<any>>();
+
+/** The `{ data, error }` client behind any client we made, whichever style its caller chose. */
+export function resultClientOf<Paths extends Record<string, any>>(client: ResultClient<Paths> | ThrowingClient<Paths>): ResultClient<Paths> {
+  const raw = rawClients.get(client);
+  if (!raw) throw new TypeError('not a client created by hopx-api');
+  return raw;
+}
+
+export function createApiClient<Paths extends Record<string, any>>(config: ApiClientConfig): ResultClient<Paths> | ThrowingClient<Paths> {
+  const raw = createClient<Paths>({
+    baseUrl: config.baseUrl,
+    fetch: createTransport(config),
+    Request: ReplayableRequest,
+    headers: config.headers,
+    bodySerializer: serializeBody,
+  }) as unknown as Client<Paths> & ResultClient<Paths>;
+  raw.use(responseChecks({ callInfo: config.callInfo, secrets: config.secrets }));
+
+  const result: ResultClient<Paths> = {
+    GET: raw.GET, POST: raw.POST, PUT: raw.PUT, PATCH: raw.PATCH, DELETE: raw.DELETE,
+    use: (...m: Middleware[]) => raw.use(...m),
+    eject: (...m: Middleware[]) => raw.eject(...m),
+  };
+  rawClients.set(result, result);
+  if (!config.throwOnError) return result;
+
+  const throwing = { use: result.use, eject: result.eject } as ThrowingClient<Paths>;
+  for (const method of METHODS) {
+    (throwing as any)[method] = async (url: string, init?: unknown) => {
+      const { data, error, response } = await (result as any)[method](url, init);
+      if (error === undefined && response.ok) return data;
+      const delayMs = serverDelayMs(response.headers, Date.now());
+      throw apiErrorFrom({
+        status: response.status,
+        body: error ?? normalizeErrorBody('', response.status, response.statusText),
+        operation: `${method} ${url}`,
+        requestId: response.headers.get('x-request-id') ?? undefined,
+        retryAfter: delayMs === undefined ? undefined : Math.ceil(delayMs / 1000),
+      });
+    };
+  }
+  rawClients.set(throwing, result);
+  return throwing;
+}
+
+/** For `{ data, error }` callers who want the typed error class of a failed result. */
+export function errorOf(result: { error?: unknown; response: Response }, operation?: string) {
+  if (result.error === undefined && result.response.ok) return undefined;
+  const delayMs = serverDelayMs(result.response.headers, Date.now());
+  return apiErrorFrom({
+    status: result.response.status,
+    body: (result.error as any) ?? normalizeErrorBody('', result.response.status, result.response.statusText),
+    operation,
+    requestId: result.response.headers.get('x-request-id') ?? undefined,
+    retryAfter: delayMs === undefined ? undefined : Math.ceil(delayMs / 1000),
+  });
+}

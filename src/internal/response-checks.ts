@@ -1,0 +1,60 @@
+// openapi-fetch middleware that makes every response keep the spec's promises: error bodies always
+// arrive as a flat ErrorResponse (whatever the server or a gateway sent), and a success that should
+// be JSON but is not becomes a typed error instead of a SyntaxError deep inside the call.
+import type { Middleware } from 'openapi-fetch';
+import { HopxResponseFormatError } from '../errors.js';
+import { normalizeErrorBody } from './error-body.js';
+import { redactJson, redactText } from './secrets.js';
+import { type CallInfo, setCallInfo } from './transport.js';
+
+export interface ResponseChecksConfig {
+  callInfo(method: string, schemaPath: string, request: Request): Omit<CallInfo, 'operation'>;
+  secrets(): readonly string[];
+}
+
+export function responseChecks(config: ResponseChecksConfig): Middleware {
+  return {
+    onRequest({ request, schemaPath }) {
+      setCallInfo(request, { operation: `${request.method} ${schemaPath}`, ...config.callInfo(request.method, schemaPath, request) });
+    },
+    async onResponse({ request, response, schemaPath, options }) {
+      const operation = `${request.method} ${schemaPath}`;
+      if (!response.ok) {
+        const text = await response.text();
+        const body = redactJson(normalizeErrorBody(text, response.status, response.statusText), config.secrets());
+        const headers = new Headers(response.headers);
+        headers.set('content-type', 'application/json');
+        headers.delete('content-length');
+        return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
+      }
+      if (options.parseAs !== 'json') {
+        // openapi-fetch turns a zero-length body into `data: undefined`; an empty file is still a file.
+        if (response.headers.get('content-length') !== '0' || response.status === 204 || request.method === 'HEAD') return undefined;
+        const headers = new Headers(response.headers);
+        headers.delete('content-length');
+        return new Response(new Uint8Array(0), { status: response.status, statusText: response.statusText, headers });
+      }
+      if (response.status === 204 || response.headers.get('content-length') === '0') return undefined;
+      const type = response.headers.get('content-type') ?? '';
+      const requestId = response.headers.get('x-request-id') ?? undefined;
+      if (!/[/+]json\b/i.test(type)) {
+        await response.body?.cancel();
+        throw new HopxResponseFormatError(
+          `${operation}: expected a JSON response but got ${type ? `'${type}'` : 'no content type'} (status ${response.status}); ` +
+            "pass parseAs: 'text', 'blob' or 'stream' for non-JSON operations",
+          { status: response.status, operation, requestId },
+        );
+      }
+      const text = await response.text();
+      try {
+        JSON.parse(text);
+      } catch (cause) {
+        const snippet = redactText(text.slice(0, 80), config.secrets());
+        throw new HopxResponseFormatError(`${operation}: the ${response.status} response is not valid JSON (starts with ${JSON.stringify(snippet)})`, {
+          status: response.status, operation, requestId, cause,
+        });
+      }
+      return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// When to retry and how long to wait. Pure functions, so the policy can be tested without a clock.
+
+export const DEFAULT_MAX_RETRIES = 2;
+export const BASE_DELAY_MS = 500;
+export const MAX_BACKOFF_MS = 8_000;
+/** A server asking for a longer wait than this gets its error back instead of a stalled call. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/**
+ * Statuses that prove the server did not act on the request, so even a request that must not run
+ * twice (creating a sandbox, running code) can be sent again.
+ */
+export function provesNotActed(status: number): boolean {
+  return status === 429 || status === 408;
+}
+
+/** Connection errors raised before a byte of the request left this machine. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function errorCode(error: unknown): string | undefined {
+  for (let e: any = error, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+}
+
+export function wasNeverSent(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}
+
+/** `Retry-After` as seconds or as an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfterMs(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** `X-RateLimit-Reset` in epoch seconds; undefined when absent or unreadable. */
+export function parseRateLimitResetMs(value: string | null, now: number): number | undefined {
+  if (!value || !/^\d+$/.test(value.trim())) return undefined;
+  return Math.max(0, Number(value.trim()) * 1000 - now);
+}
+
+/** How long the server asked us to wait, from either header; `Retry-After` wins. */
+export function serverDelayMs(headers: Headers, now: number): number | undefined {
+  return parseRetryAfterMs(headers.get('retry-after'), now) ?? parseRateLimitResetMs(headers.get('x-ratelimit-reset'), now);
+}
+
+/** Exponential backoff with full jitter for attempt 1, 2, ... (`random` in [0, 1)). */
+export function backoffMs(retryNumber: number, random: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, BASE_DELAY_MS * 2 ** (retryNumber - 1));
+  // Half fixed, half jitter: spreads clients out without ever retrying instantly.
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}

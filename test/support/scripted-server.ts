@@ -1,0 +1,68 @@
+// A tiny HTTP server on 127.0.0.1 whose every answer a test scripts, and which records every request
+// it saw (method, URL, headers, body, arrival time). For faults Prism cannot produce: resets, stalls,
+// malformed bodies, retry headers.
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  at: number;
+}
+
+export type Handler = (req: IncomingMessage & { body: Buffer }, res: ServerResponse, seen: SeenRequest[]) => void | Promise<void>;
+
+export interface ScriptedServer {
+  url: string;
+  seen: SeenRequest[];
+  /** Requests for one path (without query). */
+  seenAt(path: string): SeenRequest[];
+  close(): Promise<void>;
+}
+
+export async function startScriptedServer(handler: Handler): Promise<ScriptedServer> {
+  const seen: SeenRequest[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now() });
+    try {
+      await handler(Object.assign(req, { body }), res, seen);
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
+      res.end(String(error));
+    }
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    seenAt: (path) => seen.filter((r) => r.url.split('?')[0] === path),
+    close: () => new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text).toString(), ...headers });
+  res.end(text);
+}
+
+export const SANDBOX = {
+  id: '1761048129dsaqav4n',
+  object: 'sandbox',
+  status: 'running',
+  created_at: '2025-10-21T12:02:09Z',
+} as const;
