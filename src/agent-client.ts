@@ -6,6 +6,7 @@ import type { AgentPaths } from './api-paths.js';
 import type { CommonClientOptions, ResultClient, ThrowingClient } from './client-types.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from './control-plane-client.js';
 import { HopxConfigError } from './errors.js';
+import { registerAgentConnection } from './internal/agent-connection.js';
 import { createApiClient, errorOf, resultClientOf } from './internal/create-api-client.js';
 import { SandboxToken, type TokenGrant, grantFrom } from './internal/sandbox-token.js';
 import { ReplayableRequest } from './internal/transport.js';
@@ -76,7 +77,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
   let host: Promise<string> | undefined;
   const resolveHost = () => (host ??= lookUpHost(controlPlane!, sandbox.id).catch((error) => { host = undefined; throw error; }));
 
-  return createApiClient<AgentPaths>({
+  const client = createApiClient<AgentPaths>({
     baseUrl: knownHost ? knownHost.replace(/\/+$/, '') : UNRESOLVED_HOST,
     placeholderBaseUrl: knownHost ? undefined : UNRESOLVED_HOST,
     resolveBaseUrl: knownHost ? undefined : resolveHost,
@@ -100,6 +101,14 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
       };
     },
   });
+  registerAgentConnection(client, {
+    sandboxId: sandbox.id,
+    baseUrl: async () => (knownHost ?? (await resolveHost())).replace(/\/+$/, ''),
+    token,
+    canRenew: controlPlane !== undefined,
+    timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
+  });
+  return client;
 }
 
 async function renewToken(controlPlane: ControlPlaneClient | undefined, id: string): Promise<TokenGrant> {

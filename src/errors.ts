@@ -134,3 +134,18 @@ export function apiErrorFrom({ status, body, operation, requestId, retryAfter }:
   const message = `${status}${code ? ` ${code}` : ''}: ${body.error}${where ? ` (${where})` : ''}`;
   return new Class(message, { status, code, body, operation, requestId: id, retryAfter });
 }
+
+/** A stream's server sent an `error` message (WebSocket) or an event it could not have meant. */
+export class HopxStreamError extends HopxError { override name = 'HopxStreamError'; }
+
+/** A WebSocket closed before its protocol's last message (or, for a watch, closed at all). */
+export class HopxStreamClosedError extends HopxConnectionError {
+  override name = 'HopxStreamClosedError';
+  readonly closeCode: number;
+  readonly closeReason: string;
+  constructor(message: string, init: HopxErrorInit & { closeCode: number; closeReason: string }) {
+    super(message, init);
+    this.closeCode = init.closeCode;
+    this.closeReason = init.closeReason;
+  }
+}

@@ -36,11 +36,15 @@ export function createApiClient<Paths extends Record<string, any>>(config: ApiCl
   }) as unknown as Client<Paths> & ResultClient<Paths>;
   raw.use(responseChecks({ callInfo: config.callInfo, secrets: config.secrets }));
 
-  const result: ResultClient<Paths> = {
-    GET: raw.GET, POST: raw.POST, PUT: raw.PUT, PATCH: raw.PATCH, DELETE: raw.DELETE,
+  // The Request that openapi-fetch builds listens on the caller's signal until it is garbage
+  // collected; handing it a signal derived per call keeps a long-lived signal free of listeners.
+  const call = (method: (typeof METHODS)[number]) => (url: string, init?: { signal?: AbortSignal | null }) =>
+    (raw as any)[method](url, init?.signal ? { ...init, signal: AbortSignal.any([init.signal]) } : init);
+  const result = {
+    GET: call('GET'), POST: call('POST'), PUT: call('PUT'), PATCH: call('PATCH'), DELETE: call('DELETE'),
     use: (...m: Middleware[]) => raw.use(...m),
     eject: (...m: Middleware[]) => raw.eject(...m),
-  };
+  } as ResultClient<Paths>;
   rawClients.set(result, result);
   if (!config.throwOnError) return result;
 

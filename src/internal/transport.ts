@@ -117,7 +117,9 @@ export function createTransport(config: TransportConfig): typeof fetch {
       if (body instanceof FormData) headers.delete('content-type');
 
       const timer = new IdleTimer(timeoutMs);
-      const signal = AbortSignal.any([callerSignal, timer.signal]);
+      // Cancelling a body does not close undici's connection; aborting the request does.
+      const cancelled = new AbortController();
+      const signal = AbortSignal.any([callerSignal, timer.signal, cancelled.signal]);
       const request = new Request(url, {
         method: original.method,
         headers,
@@ -147,7 +149,6 @@ export function createTransport(config: TransportConfig): typeof fetch {
         await sleep(delayMs, callerSignal, info);
         continue;
       }
-      timer.restart();
       log?.({ type: 'response', operation: info.operation, url: redactText(url, config.secrets()), attempt, status: response.status, durationMs: Date.now() - started, headers: redactHeaders(response.headers) });
 
       if (response.status === 401 && config.reauthorize && !reauthorized) {
@@ -173,7 +174,7 @@ export function createTransport(config: TransportConfig): typeof fetch {
           continue;
         }
       }
-      return guardBody(response, timer, callerSignal, info, requestId, config);
+      return guardBody(response, timer, cancelled, callerSignal, info, requestId, config);
     }
   };
 }
@@ -189,7 +190,7 @@ async function targetUrl(url: string, config: TransportConfig): Promise<string> 
  * instead of hanging, a slow but moving download does not), and a connection lost mid-body becomes a
  * typed error instead of a bare TypeError.
  */
-function guardBody(response: Response, timer: IdleTimer, callerSignal: AbortSignal, info: CallInfo, requestId: string, config: TransportConfig): Response {
+function guardBody(response: Response, timer: IdleTimer, cancelled: AbortController, callerSignal: AbortSignal, info: CallInfo, requestId: string, config: TransportConfig): Response {
   if (!response.body) {
     timer.stop();
     return response;
@@ -200,16 +201,19 @@ function guardBody(response: Response, timer: IdleTimer, callerSignal: AbortSign
     if (timer.fired) return new HopxTimeoutError(`${info.operation}: no data for ${timer.ms} ms while reading the response`, { operation: info.operation, requestId, status: response.status, cause });
     return new HopxConnectionError(`${info.operation}: connection lost while reading the response (${describeCause(cause, config.secrets())})`, { operation: info.operation, requestId, status: response.status, cause: sanitizedCause(cause) });
   };
+  // The clock runs only while someone waits for data: time the caller spends on what it already
+  // has is not the server's silence.
+  timer.stop();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        timer.restart();
         const { done, value } = await reader.read();
+        timer.stop();
         if (done) {
-          timer.stop();
           controller.close();
           return;
         }
-        timer.restart();
         controller.enqueue(value);
       } catch (cause) {
         timer.stop();
@@ -218,7 +222,8 @@ function guardBody(response: Response, timer: IdleTimer, callerSignal: AbortSign
     },
     cancel(reason) {
       timer.stop();
-      return reader.cancel(reason);
+      cancelled.abort(reason);
+      return reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
   const wrapped = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });

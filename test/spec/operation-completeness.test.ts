@@ -78,7 +78,7 @@ function problemsOf({ op, path, pathItem, api }: Operation): string[] {
   if (isWebSocket(op)) {
     const ws = op['x-websocket'];
     for (const side of ['client', 'server']) {
-      const schema = ws?.[side] && deref(ws[side]);
+      const schema: Json | undefined = typeof ws?.[side] === 'string' ? deref<Json>({ $ref: ws[side] }) : undefined;
       need(schema?.oneOf?.length && schema.discriminator?.propertyName, `x-websocket.${side}: a oneOf with a discriminator`);
     }
     const frames = deref(op.responses['101']).content?.['application/json']?.schema;

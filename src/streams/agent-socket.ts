@@ -1,0 +1,328 @@
+// A typed WebSocket session with a VM Agent: send client messages, iterate server messages.
+//
+// Every frame is queued as it arrives and handed out in order: awaiting one `message` event per
+// `next()` (what the official SDK does) drops frames that arrive in the same read. Nothing is
+// swallowed: a malformed frame, a server `error` message, an unexpected close, an idle server or a
+// refused upgrade ends the iteration with a typed error. The socket closes when the caller stops.
+import type { components } from '../../generated/schema.js';
+import type { WebSocketPath } from '../api-paths.js';
+import {
+  AuthenticationError,
+  HopxAbortError,
+  HopxConnectionError,
+  type HopxError,
+  HopxResponseFormatError,
+  HopxStreamClosedError,
+  HopxStreamError,
+  HopxTimeoutError,
+} from '../errors.js';
+import { agentConnectionOf } from '../internal/agent-connection.js';
+import { type RawSocket, openRawSocket } from './websocket-adapter.js';
+
+type Schemas = components['schemas'];
+
+/** The messages each WebSocket route exchanges, named after the spec's component schemas. */
+export interface SocketProtocols {
+  '/execute/stream': { client: Schemas['ExecuteStreamClientMessage']; server: Schemas['ExecuteStreamServerMessage'] };
+  '/commands/stream': { client: Schemas['CommandStreamClientMessage']; server: Schemas['CommandStreamServerMessage'] };
+  '/stream': { client: Schemas['RichStreamClientMessage']; server: Schemas['RichStreamServerMessage'] };
+  '/stream/ipython': { client: Schemas['IpythonStreamClientMessage']; server: Schemas['IpythonStreamServerMessage'] };
+  '/terminal': { client: Schemas['TerminalClientMessage']; server: Schemas['TerminalServerMessage'] };
+  '/files/watch': { client: Schemas['FileWatchClientMessage']; server: Schemas['FileWatchChange'] };
+}
+// Compile-time check that the table covers exactly the spec's WebSocket routes.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const coversEverySocketRoute: Exact<keyof SocketProtocols, WebSocketPath> = true;
+void coversEverySocketRoute;
+
+export type SocketPath = keyof SocketProtocols;
+export type ClientMessage<P extends SocketPath> = SocketProtocols[P]['client'];
+export type ServerMessage<P extends SocketPath> = SocketProtocols[P]['server'];
+
+/** The message after which the server is done (the file watch never is). */
+const LAST_MESSAGE: Record<SocketPath, string | undefined> = {
+  '/execute/stream': 'complete',
+  '/commands/stream': 'complete',
+  '/stream': 'complete',
+  '/stream/ipython': 'complete',
+  '/terminal': 'exit',
+  '/files/watch': undefined,
+};
+
+export interface AgentSocketOptions {
+  /** Ends the session (the iterator throws HopxAbortError). */
+  signal?: AbortSignal;
+  /** Milliseconds without a message before HopxTimeoutError (default: the agent client's timeout, 60 s). */
+  idleTimeout?: number;
+  /** Milliseconds between protocol pings; a missing pong by the next ping drops the connection. Node only. Default 20 000; 0 disables. */
+  pingInterval?: number;
+  /** Milliseconds to wait for the upgrade (default 30 000). */
+  connectTimeout?: number;
+}
+
+/** Queue length at which the socket stops reading until the caller catches up, and where it resumes. */
+const PAUSE_AT = 10_000;
+const RESUME_AT = 1_000;
+
+export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<ServerMessage<P>> {
+  private raw: RawSocket | undefined;
+  private queue: ServerMessage<P>[] = [];
+  private head = 0;
+  private finished = false;
+  private failure: HopxError | undefined;
+  private waiter: ((result: IteratorResult<ServerMessage<P>>) => void) | undefined;
+  private failWaiter: ((error: HopxError) => void) | undefined;
+  private paused = false;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private awaitingPong = false;
+  private readonly onAbort = () => this.fail(new HopxAbortError(`${this.operation} was aborted`, { operation: this.operation, cause: this.options.signal?.reason }));
+
+  private constructor(
+    readonly path: P,
+    private readonly operation: string,
+    private readonly options: AgentSocketOptions & { idleTimeout: number },
+  ) {}
+
+  /** Opens a session on `path` of the agent client's sandbox, authenticated with its token. */
+  static async open<P extends SocketPath>(agent: object, path: P, options: AgentSocketOptions = {}): Promise<AgentSocket<P>> {
+    const connection = agentConnectionOf(agent);
+    const operation = `WebSocket ${path}`;
+    const socket = new AgentSocket(path, operation, { ...options, idleTimeout: options.idleTimeout ?? connection.timeoutMs });
+    const signal = options.signal;
+    const abortError = () => new HopxAbortError(`${operation} was aborted`, { operation, cause: signal?.reason });
+    const checkAbort = () => { if (signal?.aborted) throw abortError(); };
+    checkAbort();
+    const url = (await connection.baseUrl()).replace(/^http/, 'ws') + path;
+    for (let attempt = 1; ; attempt++) {
+      checkAbort();
+      const token = await connection.token.current();
+      checkAbort();
+      try {
+        await socket.connect(url, token, connection.token.known(), options.connectTimeout ?? 30_000, abortError);
+        return socket;
+      } catch (error) {
+        // Same rule as HTTP calls: one token renewal after a 401, then the 401 is final.
+        if (!(error instanceof AuthenticationError) || attempt > 1 || !connection.canRenew) throw error;
+        await connection.token.renewAfterRejection(token);
+      }
+    }
+  }
+
+  private connect(url: string, token: string, secrets: readonly string[], handshakeTimeoutMs: number, abortError: () => HopxError): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      const signal = this.options.signal;
+      // An abort during the upgrade stops it at once (the session's own listener starts once open).
+      const onAbort = () => {
+        this.raw?.terminate();
+        this.raw = undefined;
+        reject(abortError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settled = () => signal?.removeEventListener('abort', onAbort);
+      openRawSocket(
+        { url, headers: { Authorization: `Bearer ${token}` }, operation: this.operation, handshakeTimeoutMs, secrets },
+        {
+          open: () => {
+            settled();
+            if (signal?.aborted) return;
+            opened = true;
+            this.started();
+            resolve();
+          },
+          message: (text) => this.received(text),
+          pong: () => { this.awaitingPong = false; },
+          close: (code, reason) => {
+            if (!opened) {
+              settled();
+              return reject(new HopxConnectionError(`${this.operation}: closed during the upgrade (${code})`, { operation: this.operation }));
+            }
+            this.closedByServer(code, reason);
+          },
+          error: (error) => {
+            if (opened) return this.fail(error);
+            settled();
+            reject(error);
+          },
+        },
+      ).then((raw) => {
+        this.raw = raw;
+        if (signal?.aborted) onAbort();
+      }, (error) => {
+        settled();
+        reject(error);
+      });
+    });
+  }
+
+  /** Sends one client message (as a JSON text frame). */
+  send(message: ClientMessage<P>): void {
+    if (this.failure) throw this.failure;
+    if (this.finished || !this.raw) throw new HopxConnectionError(`${this.operation}: the session is closed`, { operation: this.operation });
+    this.raw.send(JSON.stringify(message));
+  }
+
+  /** Closes the socket (normal closure). A pending `next()` resolves as done. */
+  close(): void {
+    if (this.finished && !this.raw && this.queue.length === this.head) return;
+    this.finished = true;
+    this.stopTimers();
+    this.raw?.close(1000, 'client closed');
+    this.raw = undefined;
+    // The caller is done: messages still queued are dropped, as an iterator's return() promises.
+    this.queue = [];
+    this.head = 0;
+    this.failure = undefined;
+    this.waiter?.({ done: true, value: undefined });
+    this.waiter = this.failWaiter = undefined;
+  }
+
+  next(): Promise<IteratorResult<ServerMessage<P>>> {
+    if (this.head < this.queue.length) {
+      const value = this.queue[this.head++]!;
+      this.compact();
+      return Promise.resolve({ done: false, value });
+    }
+    if (this.failure) {
+      const failure = this.failure;
+      return Promise.reject(failure);
+    }
+    if (this.finished) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => {
+      this.waiter = resolve;
+      this.failWaiter = reject;
+    });
+  }
+
+  /** Called when the caller leaves a `for await` loop early: the socket closes. */
+  return(): Promise<IteratorResult<ServerMessage<P>>> {
+    this.close();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  private started() {
+    this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.touch();
+    const every = this.options.pingInterval ?? 20_000;
+    if (every > 0) {
+      this.pingTimer = setInterval(() => {
+        if (!this.raw?.ping || this.paused) return;
+        if (this.awaitingPong) {
+          this.raw.terminate();
+          this.fail(new HopxConnectionError(`${this.operation}: no answer to a ping within ${every} ms; the connection is gone`, { operation: this.operation }));
+          return;
+        }
+        this.awaitingPong = true;
+        this.raw.ping();
+      }, every);
+    }
+  }
+
+  private received(text: string) {
+    if (this.finished) return;
+    this.touch();
+    if (text.trim() === '') return; // blank frames are the agent's keepalives
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch (cause) {
+      return this.fail(new HopxResponseFormatError(`${this.operation}: a frame is not JSON (starts with ${JSON.stringify(text.slice(0, 60))})`, { operation: this.operation, cause }));
+    }
+    const type = (message as { type?: unknown } | null)?.type;
+    if (typeof message !== 'object' || message === null || Array.isArray(message) || typeof type !== 'string') {
+      return this.fail(new HopxResponseFormatError(`${this.operation}: a frame is not a message object with a type (${text.slice(0, 60)})`, { operation: this.operation }));
+    }
+    if (type === 'error') {
+      const { error, code } = message as { error?: unknown; code?: string };
+      return this.fail(new HopxStreamError(`${this.operation}: ${typeof error === 'string' ? error : 'the server reported an error'}`, { operation: this.operation, code }));
+    }
+    this.deliver(message as ServerMessage<P>);
+    if (type === LAST_MESSAGE[this.path]) {
+      // The protocol is done: the client closes, as the official SDKs do.
+      this.stopTimers();
+      this.finished = true;
+      this.raw?.close(1000, 'done');
+      this.raw = undefined;
+      this.waiter?.({ done: true, value: undefined });
+    }
+  }
+
+  private deliver(message: ServerMessage<P>) {
+    if (this.waiter && this.head === this.queue.length) {
+      const resolve = this.waiter;
+      this.waiter = this.failWaiter = undefined;
+      resolve({ done: false, value: message });
+      return;
+    }
+    this.queue.push(message);
+    if (!this.paused && this.queue.length - this.head >= PAUSE_AT && this.raw?.pause) {
+      // While we do not read, silence is ours, not the server's: no idle timeout, no pong check.
+      this.paused = true;
+      clearTimeout(this.idleTimer);
+      this.raw.pause();
+    }
+  }
+
+  private compact() {
+    if (this.paused && this.queue.length - this.head <= RESUME_AT) {
+      this.paused = false;
+      this.awaitingPong = false;
+      this.raw?.resume?.();
+      if (!this.finished) this.touch();
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private closedByServer(code: number, reason: string) {
+    this.raw = undefined;
+    if (this.finished) return;
+    const why = `${code}${reason ? ` ${reason}` : ''}`;
+    this.fail(new HopxStreamClosedError(`${this.operation}: the server closed the connection (${why}) before the stream ended`, { operation: this.operation, closeCode: code, closeReason: reason }));
+  }
+
+  /** Ends the session with `error`, after the messages already received. */
+  private fail(error: HopxError) {
+    if (this.finished) return;
+    this.finished = true;
+    this.failure = error;
+    this.stopTimers();
+    if (this.raw) {
+      this.raw.close(error instanceof HopxResponseFormatError ? 1002 : 1000, 'client gave up');
+      this.raw = undefined;
+    }
+    if (this.failWaiter) {
+      const reject = this.failWaiter;
+      this.waiter = this.failWaiter = undefined;
+      reject(error);
+    }
+  }
+
+  private touch() {
+    clearTimeout(this.idleTimer);
+    if (this.paused) return; // frames already read still arrive after pause(); the silence is ours
+    this.idleTimer = setTimeout(() => {
+      this.raw?.terminate();
+      this.fail(new HopxTimeoutError(`${this.operation}: no message for ${this.options.idleTimeout} ms`, { operation: this.operation }));
+    }, this.options.idleTimeout);
+  }
+
+  private stopTimers() {
+    clearTimeout(this.idleTimer);
+    clearInterval(this.pingTimer);
+    this.idleTimer = this.pingTimer = undefined;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** Opens a typed session on one of the agent's WebSocket routes. */
+export function openAgentSocket<P extends SocketPath>(agent: object, path: P, options?: AgentSocketOptions): Promise<AgentSocket<P>> {
+  return AgentSocket.open(agent, path, options);
+}

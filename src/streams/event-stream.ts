@@ -1,0 +1,170 @@
+// A resumable Server-Sent Events stream as an async iterator of typed events.
+//
+// The body is read with a reader loop feeding eventsource-parser (measured 2-5x faster than its
+// web-streams pipeline). After a dropped connection it reconnects with `Last-Event-ID` after the
+// server's `retry:` delay, and drops any event whose id it already delivered, so nothing is lost or
+// repeated. Idle time is bounded by the transport's timeout, which restarts on every chunk.
+import { type EventSourceMessage, createParser } from 'eventsource-parser';
+import { HopxAbortError, HopxConnectionError, HopxError, HopxResponseFormatError, HopxTimeoutError } from '../errors.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
+
+export interface ServerSentEvent<T> {
+  /** The event's id (what a reconnect resumes after), if the server gave one. */
+  id: string | undefined;
+  /** The event name (`message` when the server named none). */
+  event: string;
+  data: T;
+}
+
+export interface EventStreamOptions {
+  /** Ends the stream (the iterator throws HopxAbortError). */
+  signal?: AbortSignal;
+  /** Milliseconds without a byte (servers send comments as heartbeats) before HopxTimeoutError. Default 60 000. */
+  idleTimeout?: number;
+  /** Reconnects in a row, without a new event in between, before giving up. Default 5; 0 never reconnects. */
+  maxReconnects?: number;
+  /** Resume after this event id. */
+  lastEventId?: string;
+  /** Wait before reconnecting when the server sent no `retry:`. Default 1000 ms. */
+  reconnectDelay?: number;
+}
+
+/** Opens one connection: resolves to the event-stream body, or rejects with a typed error. */
+export type Connect = (lastEventId: string | undefined, signal: AbortSignal, idleTimeoutMs: number) => Promise<ReadableStream<Uint8Array>>;
+
+export interface EventStream<T> extends AsyncIterable<ServerSentEvent<T>> {
+  /** The id of the last event delivered: pass it as `lastEventId` to resume later. */
+  readonly lastEventId: string | undefined;
+  /** Stops the stream and closes its connection; a pending `next()` resolves as done. */
+  close(): void;
+}
+
+const DEFAULT_IDLE_MS = 60_000;
+const DEFAULT_MAX_RECONNECTS = 5;
+const DEFAULT_RECONNECT_DELAY_MS = 1000;
+/** How many recent ids are remembered to drop a replayed event after a reconnect. */
+const REMEMBERED_IDS = 1024;
+
+export function openEventStream<T>(
+  name: string,
+  connect: Connect,
+  options: EventStreamOptions = {},
+  /** Ends the stream after delivering this event (a build that finished). */
+  isLast: (data: T) => boolean = () => false,
+): EventStream<T> {
+  const closer = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, closer.signal]) : closer.signal;
+  const idleMs = options.idleTimeout ?? DEFAULT_IDLE_MS;
+  const maxReconnects = options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
+  let lastEventId = options.lastEventId;
+  let retryMs = options.reconnectDelay ?? DEFAULT_RECONNECT_DELAY_MS;
+
+  async function* events(): AsyncGenerator<ServerSentEvent<T>, void, undefined> {
+    const delivered = new RecentIds(REMEMBERED_IDS);
+    let reconnects = 0;
+    for (;;) {
+      let lost: HopxError;
+      let body: ReadableStream<Uint8Array>;
+      try {
+        body = await connect(lastEventId, signal, idleMs);
+      } catch (error) {
+        if (closer.signal.aborted) return;
+        if (!(error instanceof HopxConnectionError) || error instanceof HopxTimeoutError) throw aborted(signal, name) ?? error;
+        lost = error;
+        body = undefined as never;
+      }
+      if (body) {
+        const reader = body.getReader();
+        const decoder = new TextDecoder();
+        const batch: EventSourceMessage[] = [];
+        const parser = createParser({
+          onEvent: (message) => batch.push(message),
+          onRetry: (ms) => { retryMs = ms; },
+        });
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) parser.feed(decoder.decode());
+            else parser.feed(decoder.decode(value, { stream: true }));
+            for (const message of batch.splice(0)) {
+              if (message.id !== undefined && delivered.has(message.id)) continue;
+              const event = { id: message.id, event: message.event ?? 'message', data: parseData<T>(message, name) };
+              if (message.id !== undefined) {
+                delivered.add(message.id);
+                lastEventId = message.id;
+              }
+              reconnects = 0;
+              yield event;
+              if (isLast(event.data)) return;
+            }
+            if (done) break;
+          }
+          lost = new HopxConnectionError(`${name}: the server ended the stream`);
+        } catch (error) {
+          if (closer.signal.aborted) return;
+          if (!(error instanceof HopxConnectionError) || error instanceof HopxTimeoutError) throw aborted(signal, name) ?? error;
+          lost = error;
+        } finally {
+          // Runs on break/return too: cancelling the body closes the connection.
+          reader.cancel().catch(() => {});
+        }
+      }
+      if (reconnects >= maxReconnects) {
+        throw new HopxConnectionError(`${name}: gave up after ${reconnects} reconnect${reconnects === 1 ? '' : 's'} (${lost!.message})`, { cause: lost! });
+      }
+      reconnects++;
+      try {
+        await abortableSleep(retryMs, signal, name);
+      } catch (error) {
+        if (closer.signal.aborted) return;
+        throw error;
+      }
+    }
+  }
+
+  let iterator: AsyncGenerator<ServerSentEvent<T>, void, undefined> | undefined;
+  return {
+    get lastEventId() {
+      return lastEventId;
+    },
+    close() {
+      closer.abort(new HopxAbortError(`${name} was closed`));
+      // A generator that never started would otherwise stay suspended forever.
+      void iterator?.return(undefined);
+    },
+    [Symbol.asyncIterator]() {
+      iterator ??= events();
+      return iterator;
+    },
+  };
+}
+
+function parseData<T>(message: EventSourceMessage, name: string): T {
+  try {
+    return JSON.parse(message.data) as T;
+  } catch (cause) {
+    throw new HopxResponseFormatError(
+      `${name}: event ${message.id ?? '(no id)'} carries data that is not JSON (starts with ${JSON.stringify(message.data.slice(0, 60))})`,
+      { cause },
+    );
+  }
+}
+
+/** The abort error to report when the stream was stopped on purpose, instead of what stopping caused. */
+function aborted(signal: AbortSignal, name: string): HopxAbortError | undefined {
+  if (!signal.aborted) return undefined;
+  return signal.reason instanceof HopxAbortError ? signal.reason : new HopxAbortError(`${name} was aborted`, { cause: signal.reason });
+}
+
+/** A set that remembers only the last `capacity` ids. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+  has(id: string) {
+    return this.ids.has(id);
+  }
+  add(id: string) {
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+  }
+}
