@@ -4920,7 +4920,9 @@ export interface components {
              * @description The output itself, a base64 or text string, or an object for JSON and DataFrames.
              * @example iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==
              */
-            data: string | Record<string, never>;
+            data: string | {
+                [key: string]: unknown;
+            };
             /**
              * @description How `data` is encoded: base64 for images, markup for HTML, an object for JSON and DataFrames.
              * @example base64

@@ -149,3 +149,15 @@ export class HopxStreamClosedError extends HopxConnectionError {
     this.closeReason = init.closeReason;
   }
 }
+
+/** A local file the caller named cannot be used: missing, a directory, unreadable, or unwritable. */
+export class HopxLocalFileError extends HopxError {
+  override name = 'HopxLocalFileError';
+  readonly path: string;
+  readonly reason: 'not-found' | 'is-directory' | 'permission-denied' | 'other';
+  constructor(message: string, init: HopxErrorInit & { path: string; reason: HopxLocalFileError['reason'] }) {
+    super(message, init);
+    this.path = init.path;
+    this.reason = init.reason;
+  }
+}

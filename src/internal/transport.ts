@@ -74,15 +74,23 @@ export class ReplayableRequest extends Request {
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
-/** The body to send again on a retry, or `undefined` when it cannot be replayed (a one-shot stream). */
-function replayableBody(request: Request): { body: BodyInit | null } | undefined {
-  if (request.body === null) return { body: null };
+/**
+ * Makes a fresh body for each attempt (a stream over a file, counting progress). Pass it as the
+ * call option `bodyFactory`; openapi-fetch copies it onto the Request.
+ */
+export type BodyFactory = () => BodyInit;
+
+/** How to make the body of each attempt, or `undefined` when it cannot be replayed (a one-shot stream). */
+function replayableBody(request: Request): { make: () => BodyInit | null } | undefined {
+  const factory = (request as Request & { bodyFactory?: unknown }).bodyFactory;
+  if (typeof factory === 'function') return { make: factory as BodyFactory };
+  if (request.body === null) return { make: () => null };
   if (!(request instanceof ReplayableRequest)) return undefined;
   const body = request.sourceBody;
-  if (body === undefined || body === null) return { body: null };
+  if (body === undefined || body === null) return { make: () => null };
   if (typeof body === 'string' || body instanceof Blob || body instanceof FormData || body instanceof URLSearchParams
     || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
-    return { body };
+    return { make: () => body };
   }
   return undefined;
 }
@@ -112,7 +120,7 @@ export function createTransport(config: TransportConfig): typeof fetch {
       const headers = new Headers(original.headers);
       headers.set('X-Request-ID', requestId);
       await config.authorize(headers);
-      const body = attempt === 1 && !replay ? original.body : replay?.body ?? null;
+      const body = replay ? replay.make() : attempt === 1 ? original.body : null;
       // A FormData body gets a fresh multipart boundary each time it is serialised.
       if (body instanceof FormData) headers.delete('content-type');
 

@@ -229,8 +229,8 @@ describe('a shared AbortSignal', () => {
       expect(events).toHaveLength(2);
     }
     expect(scripted!.seen).toHaveLength(100);
-    // BUG in poll mode (src/streams/build-logs.ts, poll()): the caller's signal goes straight into
-    // client.GET, whose Request keeps an abort listener on it until garbage collection.
+    // The polls go through client.GET: a Request given the caller's own signal would keep an abort
+    // listener on it until garbage collection.
     expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
   });
 });
