@@ -1,12 +1,16 @@
-// The package as published: `npm pack` output installs into a fresh project, type-checks there and
-// runs an example against the mock; publint and arethetypeswrong find nothing wrong with it.
-import { execFileSync } from 'node:child_process';
+// What a newcomer and a package user meet first, in one file because both build dist/ (npm start
+// compiles the client; npm pack runs prepack): run in parallel, one could read the other's half-written
+// output. `npm start` builds, starts the mock, runs the tour, serves the docs and stops on Ctrl-C;
+// the `npm pack` output installs into a fresh project that type-checks and runs an example against
+// the mock; publint and arethetypeswrong find nothing wrong with it.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -60,4 +64,50 @@ try {
     expect(attw).toContain('"hopx-api/template-build"');
     expect(attw).not.toMatch(/node16 \(from ESM\)[^\n]*(💀|❌|⚠️)/);
   }, 120_000);
+});
+
+describe('npm start', () => {
+  it('builds, starts the mock, runs the tour, serves the docs, and stops everything on Ctrl-C', async () => {
+    const [prism, mock, docs] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: root,
+      env: { ...process.env, PRISM_PORT: String(prism), MOCK_PORT: String(mock), DOCS_PORT: String(docs) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        output += d;
+        if (output.includes('Ctrl-C stops everything.')) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (d) => { output += d; });
+      void exited.then((code) => reject(new Error(`npm start exited early (${code}):\n${output}`)));
+    });
+    expect(output, output).toContain('✔ tour finished');
+    expect(output).toContain(`HopX API mock (both APIs)  http://127.0.0.1:${mock}`);
+    expect(output).toContain(`Docs                       http://127.0.0.1:${docs}/`);
+    // Each step of the tour printed its typed result.
+    expect(output).toMatch(/1\. created sandbox\n\{\n {2}"id": "1761048129dsaqav4n"/);
+    expect(output).toContain('stdout> hello from HopX');
+    expect(output).toContain('stdout> 42');
+    expect(output).toContain('"exitCode": 0');
+    expect(output).toContain('uploaded a file');
+    expect(output).toContain('"bytes":');
+    expect(output).toContain('5. deleted');
+
+    // Still up after the tour: the docs and the mock answer.
+    const page = await fetch(`http://127.0.0.1:${docs}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('reference.html');
+    expect((await fetch(`http://127.0.0.1:${mock}/health`)).status).toBe(200);
+
+    // Ctrl-C: a clean exit, and nothing left listening.
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const port of [prism, mock, docs]) {
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    }
+  }, 180_000);
 });
