@@ -46,15 +46,29 @@ export function responseChecks(config: ResponseChecksConfig): Middleware {
         );
       }
       const text = await response.text();
+      let parsed: unknown;
       try {
-        JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch (cause) {
         const snippet = redactText(text.slice(0, 80), config.secrets());
         throw new HopxResponseFormatError(`${operation}: the ${response.status} response is not valid JSON (starts with ${JSON.stringify(snippet)})`, {
           status: response.status, operation, requestId, cause,
         });
       }
-      return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+      // Hand openapi-fetch the value already parsed (it reads json() when a Content-Length is set).
+      const headers = new Headers(response.headers);
+      headers.set('content-length', String(new TextEncoder().encode(text).byteLength));
+      return new ParsedJsonResponse(text, parsed, { status: response.status, statusText: response.statusText, headers });
     },
   };
+}
+
+/** A response whose JSON body was already parsed while checking it: json() does not parse twice. */
+class ParsedJsonResponse extends Response {
+  constructor(text: string, private readonly parsed: unknown, init: ResponseInit) {
+    super(text, init);
+  }
+  override json(): Promise<any> {
+    return Promise.resolve(this.parsed);
+  }
 }
