@@ -2,12 +2,12 @@
 // for SSE and WebSocket, one address for both), serve the docs, print the URLs, and run the tour.
 // Ctrl-C stops everything. `--once` exits after the tour (used by the tests).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPrism } from './prism.mjs';
+import { serveStatic } from './serve-static.mjs';
 import { startStreamMock } from './stream-mock.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +33,7 @@ step('compile the tour', require.resolve('typescript/bin/tsc'), 'docs/examples/t
 
 const prism = await startPrism({ port: port('PRISM_PORT', 4010) });
 const mock = await startStreamMock({ port: port('MOCK_PORT', 4011), prismUrl: prism.url });
-const docs = await serveDocs(port('DOCS_PORT', 4012));
+const docs = await serveStatic(join(root, 'docs'), port('DOCS_PORT', 4012));
 console.log(`
   HopX API mock (both APIs)  ${mock.url}
   Prism (REST only)          ${prism.url}
@@ -56,19 +56,3 @@ const tourCode = await new Promise((resolve) => tour.on('exit', resolve));
 console.log(tourCode === 0 ? '\n✔ tour finished' : `\n✘ tour failed (exit ${tourCode})`);
 if (once) await stop(tourCode === 0 ? 0 : 1);
 else console.log(`\nThe mock and the docs keep running: open ${docs.url}. Ctrl-C stops everything.`);
-
-function serveDocs(listenPort) {
-  const dir = join(root, 'docs');
-  const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0])).replace(/^(\.\.[/\\])+/, '');
-    let file = join(dir, path);
-    if (existsSync(file) && !extname(file)) file = join(file, 'index.html');
-    if (!file.startsWith(dir) || !existsSync(file)) return res.writeHead(404).end('not found');
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(listenPort, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${server.address().port}/`,
-    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
-  })));
-}

@@ -53,7 +53,7 @@ export async function uploadFile(
     else body = multipart;
   } else {
     length = size === undefined ? undefined : head.length + size + tail.length;
-    body = concatStreams([head], toStream(file), [tail], head.length, size, onProgress);
+    body = concatStreams(head, toStream(file), tail, size, onProgress);
   }
 
   const result = await resultClientOf(agent).POST('/files/upload', {
@@ -101,11 +101,11 @@ function counted(stream: ReadableStream<Uint8Array>, headLength: number, total: 
   }));
 }
 
+/** head, then the file's stream (reporting its progress), then tail: one request body. */
 function concatStreams(
-  head: Uint8Array[],
+  head: Uint8Array,
   middle: ReadableStream<Uint8Array>,
-  tail: Uint8Array[],
-  _headLength: number,
+  tail: Uint8Array,
   total: number | undefined,
   onProgress: UploadOptions['onProgress'],
 ): ReadableStream<Uint8Array> {
@@ -115,7 +115,7 @@ function concatStreams(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (stage === 'head') {
-        for (const part of head) controller.enqueue(part);
+        controller.enqueue(head);
         stage = 'middle';
         return;
       }
@@ -130,7 +130,7 @@ function concatStreams(
         stage = 'tail';
       }
       if (stage === 'tail') {
-        for (const part of tail) controller.enqueue(part);
+        controller.enqueue(tail);
         stage = 'done';
         controller.close();
       }

@@ -1,9 +1,12 @@
 import { HopxAbortError } from '../errors.js';
 
-/** Waits `ms`, or rejects with HopxAbortError as soon as `signal` fires (leaving no listener behind). */
-export function abortableSleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+/**
+ * Waits `ms`, or rejects with HopxAbortError as soon as `signal` fires (leaving no listener behind).
+ * `what` names the call or stream in the error; `operation` is set when it is an API operation.
+ */
+export function abortableSleep(ms: number, signal: AbortSignal | undefined, what: string, operation?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const aborted = () => new HopxAbortError(`${what} was aborted`, { cause: signal?.reason });
+    const aborted = () => new HopxAbortError(`${what} was aborted`, { operation, cause: signal?.reason });
     if (signal?.aborted) return reject(aborted());
     const onAbort = () => {
       clearTimeout(handle);

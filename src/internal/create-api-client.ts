@@ -2,7 +2,7 @@
 // (Control Plane and agent) go through here, so they behave the same.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { ResultClient, ThrowingClient } from '../client-types.js';
-import { apiErrorFrom } from '../errors.js';
+import { type HopxApiError, apiErrorFrom } from '../errors.js';
 import { serializeBody } from './body-serializer.js';
 import { normalizeErrorBody } from './error-body.js';
 import { responseChecks } from './response-checks.js';
@@ -51,16 +51,10 @@ export function createApiClient<Paths extends Record<string, any>>(config: ApiCl
   const throwing = { use: result.use, eject: result.eject } as ThrowingClient<Paths>;
   for (const method of METHODS) {
     (throwing as any)[method] = async (url: string, init?: unknown) => {
-      const { data, error, response } = await (result as any)[method](url, init);
-      if (error === undefined && response.ok) return data;
-      const delayMs = serverDelayMs(response.headers, Date.now());
-      throw apiErrorFrom({
-        status: response.status,
-        body: error ?? normalizeErrorBody('', response.status, response.statusText),
-        operation: `${method} ${url}`,
-        requestId: response.headers.get('x-request-id') ?? undefined,
-        retryAfter: delayMs === undefined ? undefined : Math.ceil(delayMs / 1000),
-      });
+      const outcome = await (result as any)[method](url, init);
+      const error = errorOf(outcome, `${method} ${url}`);
+      if (error) throw error;
+      return outcome.data;
     };
   }
   rawClients.set(throwing, result);
@@ -68,7 +62,7 @@ export function createApiClient<Paths extends Record<string, any>>(config: ApiCl
 }
 
 /** For `{ data, error }` callers who want the typed error class of a failed result. */
-export function errorOf(result: { error?: unknown; response: Response }, operation?: string) {
+export function errorOf(result: { error?: unknown; response: Response }, operation?: string): HopxApiError | undefined {
   if (result.error === undefined && result.response.ok) return undefined;
   const delayMs = serverDelayMs(result.response.headers, Date.now());
   return apiErrorFrom({

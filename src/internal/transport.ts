@@ -2,6 +2,7 @@
 // credentials, a request id, timeouts, the caller's AbortSignal, retries with backoff, the token
 // refresh on 401, typed errors for failures without a response, and redacted logging.
 import { HopxAbortError, HopxConnectionError, HopxError, HopxTimeoutError } from '../errors.js';
+import { abortableSleep } from './abortable-sleep.js';
 import {
   DEFAULT_MAX_RETRIES,
   MAX_RETRY_AFTER_MS,
@@ -154,7 +155,7 @@ export function createTransport(config: TransportConfig): typeof fetch {
         if (!mayRetry) throw error;
         const delayMs = backoffMs(++retries, random());
         log?.({ type: 'retry', operation: info.operation, attempt, reason: error.message, delayMs });
-        await sleep(delayMs, callerSignal, info);
+        await abortableSleep(delayMs, callerSignal, info.operation, info.operation);
         continue;
       }
       log?.({ type: 'response', operation: info.operation, url: redactText(url, config.secrets()), attempt, status: response.status, durationMs: Date.now() - started, headers: redactHeaders(response.headers) });
@@ -178,7 +179,7 @@ export function createTransport(config: TransportConfig): typeof fetch {
           const delayMs = asked ?? backoffMs(retries + 1, random());
           retries++;
           log?.({ type: 'retry', operation: info.operation, attempt, reason: `HTTP ${response.status}`, delayMs });
-          await sleep(delayMs, callerSignal, info);
+          await abortableSleep(delayMs, callerSignal, info.operation, info.operation);
           continue;
         }
       }
@@ -258,15 +259,6 @@ class IdleTimer {
 
 function abortError(info: CallInfo, signal: AbortSignal): HopxAbortError {
   return new HopxAbortError(`${info.operation} was aborted`, { operation: info.operation, cause: signal.reason });
-}
-
-function sleep(ms: number, signal: AbortSignal, info: CallInfo): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(abortError(info, signal));
-    const onAbort = () => { clearTimeout(handle); reject(abortError(info, signal)); };
-    const handle = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Reads and drops a body we are not going to use, so the connection can be reused. */

@@ -5,17 +5,17 @@
 //   renders an operation, and its search finds one;
 // - the landing page and every guide render with the site's stylesheet, and their links resolve;
 // - nothing was requested from anywhere but 127.0.0.1.
-// Nothing is skipped: without /usr/bin/chromium every test fails and says how to install it.
+// Nothing is skipped: without /usr/bin/chromium every test fails and says how to install it (launchChromium).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM script without type declarations
+import { serveStatic } from '../../scripts/serve-static.mjs';
+import { launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const docs = join(root, 'docs');
 const screenshot = join(root, '.tmp/docs-reference.png');
@@ -43,23 +43,18 @@ const isLocal = (url: string) => {
 };
 
 const requested: string[] = [];
-let server: Server;
+let server: { url: string; close(): Promise<void> } | undefined;
 let base: string;
 let browser: Browser;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing. This test drives Debian's Chromium and never downloads a browser: install it with \`apt-get install -y chromium\`.`);
-  }
   if (!existsSync(join(docs, 'reference.html'))) throw new Error('docs/reference.html is missing: run `npm run docs`.');
-  server = await serve(docs);
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  const served: { url: string; close(): Promise<void> } = await serveStatic(docs);
+  server = served;
+  base = served.url.replace(/\/$/, '');
+  // Fails with the apt-get line when Debian's Chromium is missing.
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   context.on('request', (request) => { requested.push(request.url()); });
   context.on('page', (page) => page.on('websocket', (socket) => { requested.push(socket.url()); }));
@@ -69,7 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
 });
 
 /** A fresh tab on `path`, failing the test on any script error in the page. */
@@ -269,21 +264,3 @@ describe('the docs site in Chromium', () => {
     expect(requested.filter((url) => !isLocal(url))).toEqual([]);
   });
 });
-
-/** A static file server for `dir` on 127.0.0.1 (any free port). */
-function serve(dir: string): Promise<Server> {
-  const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.png': 'image/png' };
-  const http = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(dir + sep) || !existsSync(file) || !extname(file)) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(0, '127.0.0.1', () => resolve(http));
-  });
-}

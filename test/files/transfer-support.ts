@@ -4,8 +4,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -218,30 +216,4 @@ export function fileSink(path: string): Sink {
 // A local HTTP server whose handler can stream the request itself (unlike the scripted server,
 // which reads every body whole first).
 
-export interface RawServer {
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function startRawServer(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<RawServer> {
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    Promise.resolve(handler(req, res)).catch((error) => {
-      if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
-      res.end(String(error));
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
+export { type RawServer, startRawServer } from '../support/scripted-server.js';

@@ -5,6 +5,7 @@ import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentClient, createControlPlaneClient, openAgentSocket, runCode, streamSandboxEvents } from '../../src/index.js';
 import { type EventToSend, type StreamServer, startStreamServer } from '../support/stream-server.js';
+import { until } from '../support/until.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
 const sandboxId = '1761048129dsaqav4n';
@@ -13,13 +14,6 @@ let server: StreamServer;
 afterEach(() => server?.close());
 
 const event = (i: number): EventToSend => ({ id: String(i), event: 'sandbox.status_changed', data: { id: String(i), type: 'sandbox.status_changed', sandbox_id: sandboxId, status: 'running', timestamp: at } });
-
-async function until(condition: () => boolean, ms: number, what: string) {
-  for (const deadline = Date.now() + ms; !condition(); ) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('floods', () => {
   it('1,000,000 SSE events: every one delivered once, in order', async () => {

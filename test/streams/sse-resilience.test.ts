@@ -30,6 +30,7 @@ import {
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 import { assertMatchesSchema } from '../support/spec-schemas.js';
 import { type EventToSend, type SseContext, type StreamServer, eventText, startStreamServer } from '../support/stream-server.js';
+import { until } from '../support/until.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
 const sandboxId = '1761048129dsaqav4n';
@@ -49,14 +50,6 @@ afterEach(async () => {
   server = undefined;
   scripted = undefined;
 });
-
-/** Polls `condition` every 10 ms; fails after `ms`. */
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  for (const deadline = Date.now() + ms; !condition(); ) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /**
  * The stream server, recording the socket of every event-stream request. Whether those sockets

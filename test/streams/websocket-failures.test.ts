@@ -20,6 +20,7 @@ import {
   watchFiles,
 } from '../../src/index.js';
 import { type SocketContext, type StreamServer, startStreamServer } from '../support/stream-server.js';
+import { until } from '../support/until.js';
 
 const sandboxId = '1761048129dsaqav4n';
 const at = '2025-10-21T12:02:11Z';
@@ -33,15 +34,6 @@ afterEach(async () => {
 
 const agent = (host = server!.url) => createAgentClient({ sandbox: { id: sandboxId, public_host: host, auth_token: 'jwt-header.payload.signature' } });
 const stdout = (data: string) => ({ type: 'stdout', data, timestamp: at }) as const;
-
-/** Polls `condition` until it holds; fails after `ms`. */
-async function until(condition: () => boolean, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${condition}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;

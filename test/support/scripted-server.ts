@@ -22,20 +22,22 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startScriptedServer(handler: Handler): Promise<ScriptedServer> {
-  const seen: SeenRequest[] = [];
+export interface RawServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The bare server: the handler gets the request unread (for tests that watch a body arrive as a
+ * stream). Binds 127.0.0.1 on a free port; close() drops every open connection.
+ */
+export async function startRawServer(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<RawServer> {
   const sockets = new Set<Socket>();
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now() });
-    try {
-      await handler(Object.assign(req, { body }), res, seen);
-    } catch (error) {
+  const server = createServer((req, res) => {
+    Promise.resolve(handler(req, res)).catch((error) => {
       if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
       res.end(String(error));
-    }
+    });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -45,12 +47,28 @@ export async function startScriptedServer(handler: Handler): Promise<ScriptedSer
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    seen,
-    seenAt: (path) => seen.filter((r) => r.url.split('?')[0] === path),
     close: () => new Promise((resolve) => {
       for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     }),
+  };
+}
+
+/** A server that reads each request's body whole, records it, then lets the handler answer. */
+export async function startScriptedServer(handler: Handler): Promise<ScriptedServer> {
+  const seen: SeenRequest[] = [];
+  const raw = await startRawServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now() });
+    await handler(Object.assign(req, { body }), res, seen);
+  });
+  return {
+    url: raw.url,
+    seen,
+    seenAt: (path) => seen.filter((r) => r.url.split('?')[0] === path),
+    close: raw.close,
   };
 }
 
