@@ -1,58 +1,126 @@
 // `npm start`: build everything, start the local mock (Prism for the REST routes, the stream mock
 // for SSE and WebSocket, one address for both), serve the docs, print the URLs, and run the tour.
-// Ctrl-C stops everything. `--once` exits after the tour (used by the tests).
+// Ctrl-C stops everything.
+//
+//   --once            exit after the tour (the tests use it)
+//   --skip-build      reuse the last build (generated/, docs/, dist/, the compiled tour)
+//   --port <n>        the mock of both APIs (default 4011; or MOCK_PORT)
+//   --prism-port <n>  Prism itself (default 4010; or PRISM_PORT)
+//   --docs-port <n>   the docs site (default 4012; or DOCS_PORT)
+//
+// However npm start ends (the tour failing, an error, Ctrl-C, SIGTERM), no server it started keeps
+// running: its own servers close, and Prism exits with it (see exit-with-parent.cjs).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PortTakenError, choosePort } from './ports.mjs';
 import { startPrism } from './prism.mjs';
 import { serveStatic } from './serve-static.mjs';
 import { startStreamMock } from './stream-mock.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
-const once = process.argv.includes('--once');
-const port = (name, fallback) => Number(process.env[name] ?? fallback);
-const step = (what, ...command) => {
-  console.log(`▸ ${what}`);
+const exitWithParent = fileURLToPath(new URL('./exit-with-parent.cjs', import.meta.url));
+
+const flags = (() => {
   try {
-    execFileSync(process.execPath, command, { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+    return parseArgs({
+      options: {
+        once: { type: 'boolean', default: false },
+        'skip-build': { type: 'boolean', default: false },
+        port: { type: 'string' },
+        'prism-port': { type: 'string' },
+        'docs-port': { type: 'string' },
+      },
+    }).values;
   } catch (error) {
-    // Quiet when it works (Redocly prints a Node 20 banner every run); everything when it fails.
-    console.error(`${error.stdout ?? ''}${error.stderr ?? ''}`);
-    process.exit(1);
+    console.error(`npm start: ${error.message}`);
+    process.exit(2);
   }
-};
+})();
 
-step('lint, bundle and generate types (npm run generate)', 'scripts/generate.mjs');
-if (existsSync(join(root, 'scripts/build-docs.mjs'))) step('build the docs site (npm run docs)', 'scripts/build-docs.mjs');
-step('compile the client (npm run build)', require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json');
-step('compile the tour', require.resolve('typescript/bin/tsc'), 'docs/examples/tour.ts', '--outDir', '.tmp/examples', '--rootDir', 'docs/examples', '--module', 'nodenext',
-  '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node');
-
-const prism = await startPrism({ port: port('PRISM_PORT', 4010) });
-const mock = await startStreamMock({ port: port('MOCK_PORT', 4011), prismUrl: prism.url });
-const docs = await serveStatic(join(root, 'docs'), port('DOCS_PORT', 4012));
-console.log(`
-  HopX API mock (both APIs)  ${mock.url}
-  Prism (REST only)          ${prism.url}
-  Docs                       ${docs.url}
-`);
-
+/** What must stop when npm start ends, in the order it was started. */
+const running = [];
 let stopping = false;
-async function stop(code = 0) {
+async function stop(code) {
   if (stopping) return;
   stopping = true;
-  await Promise.allSettled([mock.close(), prism.stop(), docs.close()]);
+  await Promise.allSettled(running.reverse().map((server) => server.close()));
   process.exit(code);
 }
 process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));
+process.once('SIGHUP', () => stop(0));
+process.on('uncaughtException', (error) => fail(error));
+process.on('unhandledRejection', (error) => fail(error));
 
-console.log('▸ the tour (docs/examples/tour.ts) against the mock');
-const tour = spawn(process.execPath, ['.tmp/examples/tour.js'], { cwd: root, stdio: 'inherit', env: { ...process.env, HOPX_BASE_URL: mock.url } });
-const tourCode = await new Promise((resolve) => tour.on('exit', resolve));
-console.log(tourCode === 0 ? '\n✔ tour finished' : `\n✘ tour failed (exit ${tourCode})`);
-if (once) await stop(tourCode === 0 ? 0 : 1);
-else console.log(`\nThe mock and the docs keep running: open ${docs.url}. Ctrl-C stops everything.`);
+function fail(error) {
+  console.error(error instanceof PortTakenError ? error.message : `npm start failed: ${error?.stack ?? error}`);
+  void stop(1);
+}
+
+await main().catch(fail);
+
+async function main() {
+  // Ports first: a taken one stops npm start before it spends time building.
+  const ports = {};
+  for (const [name, what, flag, env, fallback] of [
+    ['mock', 'mock of both APIs', '--port', 'MOCK_PORT', 4011],
+    ['prism', 'Prism mock', '--prism-port', 'PRISM_PORT', 4010],
+    ['docs', 'docs site', '--docs-port', 'DOCS_PORT', 4012],
+  ]) {
+    const chosen = flags[flag.slice(2)] ?? process.env[env];
+    const { port, note } = await choosePort({ what, chosen, flag, env, fallback });
+    if (note) console.log(`▸ ${note}`);
+    ports[name] = port;
+  }
+
+  const step = (what, ...command) => {
+    console.log(`▸ ${what}`);
+    try {
+      execFileSync(process.execPath, command, { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+    } catch (error) {
+      // Quiet when it works (Redocly prints a Node 20 banner every run); everything when it fails.
+      console.error(`${error.stdout ?? ''}${error.stderr ?? ''}`);
+      process.exit(1);
+    }
+  };
+
+  if (!flags['skip-build']) {
+    step('lint, bundle and generate types (npm run generate)', 'scripts/generate.mjs');
+    if (existsSync(join(root, 'scripts/build-docs.mjs'))) step('build the docs site (npm run docs)', 'scripts/build-docs.mjs');
+    step('compile the client (npm run build)', require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json');
+    step('compile the tour', require.resolve('typescript/bin/tsc'), 'docs/examples/tour.ts', '--outDir', '.tmp/examples', '--rootDir', 'docs/examples', '--module', 'nodenext',
+      '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node');
+  }
+
+  const prism = await startPrism({ port: ports.prism });
+  running.push({ close: () => prism.stop() });
+  const mock = await startStreamMock({ port: ports.mock, prismUrl: prism.url });
+  running.push(mock);
+  const docs = await serveStatic(join(root, 'docs'), ports.docs);
+  running.push(docs);
+  console.log(
+    `\n  HopX API mock (both APIs)  ${mock.url}\n  Prism (REST only)          ${prism.url}\n  Docs                       ${docs.url}\n`,
+  );
+
+  console.log('▸ the tour (docs/examples/tour.ts) against the mock');
+  const tour = spawn(process.execPath, ['--require', exitWithParent, '.tmp/examples/tour.js'], {
+    cwd: root,
+    stdio: ['pipe', 'inherit', 'inherit'],
+    env: { ...process.env, HOPX_BASE_URL: mock.url },
+  });
+  tour.stdin.on('error', () => {});
+  running.push({ close: () => new Promise((resolve) => (tour.exitCode !== null || tour.signalCode !== null ? resolve() : (tour.once('exit', resolve), tour.kill('SIGTERM')))) });
+  const tourCode = await new Promise((resolve) => tour.on('exit', resolve));
+  if (tourCode !== 0) {
+    console.error(`\n✘ tour failed (exit ${tourCode}); everything is stopped`);
+    await stop(1);
+  }
+  console.log('\n✔ tour finished');
+  if (flags.once) await stop(0);
+  else console.log(`\nThe mock and the docs keep running: open ${docs.url}. Ctrl-C stops everything.`);
+}

@@ -7,7 +7,7 @@ import type { CommonClientOptions, ResultClient, ThrowingClient } from './client
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from './control-plane-client.js';
 import { HopxConfigError } from './errors.js';
 import { registerAgentConnection } from './internal/agent-connection.js';
-import { createApiClient, errorOf, resultClientOf } from './internal/create-api-client.js';
+import { callError, createApiClient, resultClientOf } from './internal/create-api-client.js';
 import { SandboxToken, type TokenGrant, grantFrom } from './internal/sandbox-token.js';
 import { ReplayableRequest } from './internal/transport.js';
 
@@ -114,7 +114,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
 async function renewToken(controlPlane: ControlPlaneClient | undefined, id: string): Promise<TokenGrant> {
   if (!controlPlane) throw new HopxConfigError(`Sandbox ${id}: its token has expired and no controlPlane client was given to renew it.`);
   const result = await controlPlane.POST('/v1/sandboxes/{id}/token/refresh', { params: { path: { id } } });
-  if (!result.data) throw errorOf(result, 'POST /v1/sandboxes/{id}/token/refresh')!;
+  if (!result.data) throw callError(result, 'POST /v1/sandboxes/{id}/token/refresh');
   const grant = grantFrom(result.data.auth_token, result.data.token_expires_at);
   if (!grant) throw new HopxConfigError(`Sandbox ${id}: the token refresh answered without an auth_token.`);
   return grant;
@@ -122,7 +122,7 @@ async function renewToken(controlPlane: ControlPlaneClient | undefined, id: stri
 
 async function lookUpHost(controlPlane: ControlPlaneClient, id: string): Promise<string> {
   const result = await controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } } });
-  if (!result.data) throw errorOf(result, 'GET /v1/sandboxes/{id}')!;
+  if (!result.data) throw callError(result, 'GET /v1/sandboxes/{id}');
   const host = result.data.public_host ?? result.data.direct_url;
   if (!host) throw new HopxConfigError(`Sandbox ${id} has no public_host yet (status ${result.data.status}).`);
   return host;

@@ -47,6 +47,21 @@ export class HopxConnectionError extends HopxError { override name = 'HopxConnec
 /** No response (or no next byte of it) within the timeout. */
 export class HopxTimeoutError extends HopxConnectionError { override name = 'HopxTimeoutError'; }
 
+/**
+ * The server answered with a redirect (3xx). The client never follows one: a request body would
+ * have to be held in memory to be sent again, and credentials must not travel to another host. It
+ * is an answer, not a failure to connect, so it is never retried.
+ */
+export class HopxRedirectError extends HopxError {
+  override name = 'HopxRedirectError';
+  /** Where the server pointed (`Location`), when it could be learned. */
+  readonly location: string | undefined;
+  constructor(message: string, init: HopxErrorInit & { location: string | undefined }) {
+    super(message, init);
+    this.location = init.location;
+  }
+}
+
 /** The caller's AbortSignal fired. */
 export class HopxAbortError extends HopxError { override name = 'HopxAbortError'; }
 

@@ -4,7 +4,7 @@ import type { ControlPlanePaths } from './api-paths.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from './control-plane-client.js';
 import type { CallOptions } from './client-types.js';
 import { HopxResponseFormatError } from './errors.js';
-import { errorOf, resultClientOf } from './internal/create-api-client.js';
+import { callError, resultClientOf } from './internal/create-api-client.js';
 
 type PagedBody = { data?: unknown[] | null; has_more?: boolean; next_cursor?: string | null };
 
@@ -41,7 +41,7 @@ export async function* paginate<P extends PagedPath>(
   let cursor: string | undefined;
   do {
     const result = await raw.GET(path, { ...init, params: { query: { ...query, ...(cursor ? { cursor } : {}) } } });
-    if (result.error !== undefined || !result.response.ok) throw errorOf(result, `GET ${path}`)!;
+    if (!result.data) throw callError(result, `GET ${path}`);
     const page = result.data as PagedBody;
     for (const item of page.data ?? []) yield item as PageItem<P>;
     const next = page.has_more ? page.next_cursor ?? undefined : undefined;

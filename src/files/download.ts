@@ -4,7 +4,7 @@
 import type { AgentClient, ThrowingAgentClient } from '../agent-client.js';
 import type { CallOptions } from '../client-types.js';
 import { HopxConnectionError } from '../errors.js';
-import { errorOf, resultClientOf } from '../internal/create-api-client.js';
+import { callError, resultClientOf } from '../internal/create-api-client.js';
 import { localFileError, nodeFs } from './local-file.js';
 
 export interface DownloadOptions extends CallOptions {
@@ -20,7 +20,7 @@ const OPERATION = 'GET /files/download';
 export async function downloadFile(agent: Agent, path: string, options: DownloadOptions = {}): Promise<{ stream: ReadableStream<Uint8Array>; size: number | undefined }> {
   const { onProgress, ...call } = options;
   const result = await resultClientOf(agent).GET('/files/download', { ...call, params: { query: { path } }, parseAs: 'stream' });
-  if (result.error !== undefined || !result.response.ok) throw errorOf(result, OPERATION)!;
+  if (!result.data) throw callError(result, OPERATION);
   const header = result.response.headers.get('content-length');
   // With a Content-Encoding, Content-Length counts the compressed bytes, not the file's.
   const encoded = (result.response.headers.get('content-encoding') ?? 'identity') !== 'identity';

@@ -4,7 +4,7 @@
 import type { components } from '../../generated/schema.js';
 import type { AgentClient, ThrowingAgentClient } from '../agent-client.js';
 import type { CallOptions } from '../client-types.js';
-import { errorOf, resultClientOf } from '../internal/create-api-client.js';
+import { callError, resultClientOf } from '../internal/create-api-client.js';
 import { blobFromPath } from './local-file.js';
 
 export type UploadSource = string | Blob | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -66,7 +66,7 @@ export async function uploadFile(
     // Read by the transport (openapi-fetch copies unknown options onto the Request).
     ...({ bodyFactory } as object),
   });
-  if (!result.data) throw errorOf(result, 'POST /files/upload')!;
+  if (!result.data) throw callError(result, 'POST /files/upload');
   return result.data;
 }
 

@@ -2,7 +2,7 @@
 // (Control Plane and agent) go through here, so they behave the same.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { ResultClient, ThrowingClient } from '../client-types.js';
-import { type HopxApiError, apiErrorFrom } from '../errors.js';
+import { type HopxApiError, type HopxError, HopxResponseFormatError, apiErrorFrom } from '../errors.js';
 import { serializeBody } from './body-serializer.js';
 import { normalizeErrorBody } from './error-body.js';
 import { responseChecks } from './response-checks.js';
@@ -71,5 +71,22 @@ export function errorOf(result: { error?: unknown; response: Response }, operati
     operation,
     requestId: result.response.headers.get('x-request-id') ?? undefined,
     retryAfter: delayMs === undefined ? undefined : Math.ceil(delayMs / 1000),
+  });
+}
+
+/**
+ * The error to throw for a call whose result cannot be used: the typed API error for an error
+ * status, or HopxResponseFormatError for a success without the body the operation promises (a
+ * `204 No Content` where data was expected). Always an error, so `throw callError(...)` never
+ * throws `undefined`.
+ */
+export function callError(result: { error?: unknown; response: Response }, operation: string): HopxError {
+  const error = errorOf(result, operation);
+  if (error) return error;
+  const { status } = result.response;
+  return new HopxResponseFormatError(`${operation}: the ${status} response has no body, where the operation promises one`, {
+    status,
+    operation,
+    requestId: result.response.headers.get('x-request-id') ?? undefined,
   });
 }

@@ -1,8 +1,9 @@
 // The `fetch` that both clients hand to openapi-fetch. One place for what every call needs:
 // credentials, a request id, timeouts, the caller's AbortSignal, retries with backoff, the token
 // refresh on 401, typed errors for failures without a response, and redacted logging.
-import { HopxAbortError, HopxConnectionError, HopxError, HopxTimeoutError } from '../errors.js';
+import { HopxAbortError, HopxConnectionError, HopxError, HopxRedirectError, HopxTimeoutError } from '../errors.js';
 import { abortableSleep } from './abortable-sleep.js';
+import { type BodyProgress, wireBody } from './outgoing-body.js';
 import {
   DEFAULT_MAX_RETRIES,
   MAX_RETRY_AFTER_MS,
@@ -121,22 +122,22 @@ export function createTransport(config: TransportConfig): typeof fetch {
       const headers = new Headers(original.headers);
       headers.set('X-Request-ID', requestId);
       await config.authorize(headers);
-      const body = replay ? replay.make() : attempt === 1 ? original.body : null;
-      // A FormData body gets a fresh multipart boundary each time it is serialised.
-      if (body instanceof FormData) headers.delete('content-type');
-
+      const source = replay ? replay.make() : attempt === 1 ? original.body : null;
       const timer = new IdleTimer(timeoutMs);
+      const outgoing = wireBody(source, headers, timer.bodyProgress());
       // Cancelling a body does not close undici's connection; aborting the request does.
       const cancelled = new AbortController();
       const signal = AbortSignal.any([callerSignal, timer.signal, cancelled.signal]);
       const request = new Request(url, {
         method: original.method,
         headers,
-        body,
+        body: outgoing.body,
         signal,
-        // A redirect would make fetch keep a copy of the whole body for the second request.
-        redirect: original.redirect === 'follow' && body !== null ? 'error' : original.redirect,
-        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+        // Redirects are answered, never followed (see HopxRedirectError). 'manual' shows where the
+        // server pointed, but makes fetch keep a copy of the body for a second request: a streamed
+        // (large) body is sent with 'error' instead, and the address is asked for separately.
+        redirect: outgoing.streamed ? 'error' : 'manual',
+        ...(outgoing.streamed ? { duplex: 'half' } : {}),
       } as RequestInit);
 
       log?.({ type: 'request', operation: info.operation, url: redactText(url, config.secrets()), attempt, headers: redactHeaders(headers) });
@@ -144,11 +145,18 @@ export function createTransport(config: TransportConfig): typeof fetch {
       let response: Response;
       try {
         response = await config.fetch(request);
+        timer.headArrived();
       } catch (cause) {
         timer.stop();
         if (callerSignal.aborted) throw abortError(info, callerSignal);
+        if (wasRedirected(cause)) {
+          const target = await whereRedirected(url, headers, config, callerSignal);
+          const error = redirectError(info, requestId, target.status, target.location, config);
+          log?.({ type: 'error', operation: info.operation, attempt, error });
+          throw error;
+        }
         const error = timer.fired
-          ? new HopxTimeoutError(`${info.operation} timed out after ${timeoutMs} ms`, { operation: info.operation, requestId, cause })
+          ? new HopxTimeoutError(timer.describe(info.operation), { operation: info.operation, requestId, cause })
           : new HopxConnectionError(`${info.operation} failed: ${describeCause(cause, config.secrets())}`, { operation: info.operation, requestId, cause: sanitizedCause(cause) });
         const mayRetry = retries < maxRetries && replay && (info.idempotent || wasNeverSent(cause));
         log?.({ type: 'error', operation: info.operation, attempt, error });
@@ -159,6 +167,14 @@ export function createTransport(config: TransportConfig): typeof fetch {
         continue;
       }
       log?.({ type: 'response', operation: info.operation, url: redactText(url, config.secrets()), attempt, status: response.status, durationMs: Date.now() - started, headers: redactHeaders(response.headers) });
+
+      if (isRedirect(response)) {
+        timer.stop();
+        await discard(response);
+        const error = redirectError(info, requestId, response.status || undefined, response.headers.get('location') ?? undefined, config);
+        log?.({ type: 'error', operation: info.operation, attempt, error });
+        throw error;
+      }
 
       if (response.status === 401 && config.reauthorize && !reauthorized) {
         reauthorized = true;
@@ -240,10 +256,16 @@ function guardBody(response: Response, timer: IdleTimer, cancelled: AbortControl
   return wrapped;
 }
 
-/** A timeout that restarts on every sign of life, and aborts its signal when it runs out. */
+/**
+ * A timeout that restarts on every sign of life (a chunk of the request body taken, the response
+ * head, a chunk of the response body), and aborts its signal when it runs out.
+ */
 class IdleTimer {
   private readonly controller = new AbortController();
   private handle: ReturnType<typeof setTimeout> | undefined;
+  private sending = false;
+  /** Once the response head is here, a body still being sent is no longer a sign of life. */
+  private answered = false;
   fired = false;
   constructor(readonly ms: number) { this.restart(); }
   get signal() { return this.controller.signal; }
@@ -255,6 +277,67 @@ class IdleTimer {
     if (this.handle !== undefined) clearTimeout(this.handle);
     this.handle = undefined;
   }
+  bodyProgress(): BodyProgress {
+    return {
+      readingSource: () => {
+        if (!this.answered) this.stop();
+      },
+      handedOver: () => {
+        if (this.answered) return;
+        this.sending = true;
+        this.restart();
+      },
+      finished: () => {
+        if (this.answered) return;
+        this.sending = false;
+        this.restart();
+      },
+    };
+  }
+  /** The response head arrived: from now on only reading the response restarts the clock. */
+  headArrived() {
+    this.answered = true;
+    this.stop();
+  }
+  /** The message of the timeout error for a request that got no response head. */
+  describe(operation: string): string {
+    return this.sending ? `${operation}: no progress for ${this.ms} ms while sending the request body` : `${operation} timed out after ${this.ms} ms`;
+  }
+}
+
+function isRedirect(response: Response): boolean {
+  // A browser hides a redirect answered with redirect: 'manual' behind an opaque response (status 0).
+  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400 && response.status !== 304);
+}
+
+/** fetch with `redirect: 'error'` fails with a bare TypeError whose cause says so. */
+function wasRedirected(cause: unknown): boolean {
+  return cause instanceof Error && cause.cause instanceof Error && cause.cause.message === 'unexpected redirect';
+}
+
+/**
+ * Where a redirect of a request with a streamed body pointed: fetch could only have told us by
+ * keeping the whole body in memory, so ask again with HEAD (safe: the server acts on nothing).
+ */
+async function whereRedirected(url: string, sent: Headers, config: TransportConfig, callerSignal: AbortSignal): Promise<{ status?: number; location?: string }> {
+  const headers = new Headers(sent);
+  for (const name of ['content-type', 'content-length', 'transfer-encoding']) headers.delete(name);
+  try {
+    const response = await config.fetch(new Request(url, { method: 'HEAD', headers, redirect: 'manual', signal: AbortSignal.any([callerSignal, AbortSignal.timeout(5_000)]) }));
+    await discard(response);
+    return isRedirect(response) ? { status: response.status || undefined, location: response.headers.get('location') ?? undefined } : {};
+  } catch {
+    return {};
+  }
+}
+
+function redirectError(info: CallInfo, requestId: string, status: number | undefined, location: string | undefined, config: TransportConfig): HopxRedirectError {
+  const safeLocation = location === undefined ? undefined : redactText(location, config.secrets());
+  const where = safeLocation ? ` to ${safeLocation}` : ' (the address it pointed to is not known)';
+  return new HopxRedirectError(
+    `${info.operation}: the server answered with a redirect${status ? ` (${status})` : ''}${where}; redirects are not followed, point the client's baseUrl at the final address`,
+    { operation: info.operation, requestId, status, location: safeLocation },
+  );
 }
 
 function abortError(info: CallInfo, signal: AbortSignal): HopxAbortError {

@@ -76,7 +76,13 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private awaitingPong = false;
-  private readonly onAbort = () => this.fail(new HopxAbortError(`${this.operation} was aborted`, { operation: this.operation, cause: this.options.signal?.reason }));
+  private readonly onAbort = () => {
+    // The caller said stop: what is still queued is not wanted any more (unlike a server failure,
+    // which comes after the messages that arrived before it).
+    this.queue = [];
+    this.head = 0;
+    this.fail(new HopxAbortError(`${this.operation} was aborted`, { operation: this.operation, cause: this.options.signal?.reason }));
+  };
 
   private constructor(
     readonly path: P,

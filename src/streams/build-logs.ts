@@ -2,9 +2,9 @@
 // otherwise by polling the JSON form with `?offset=` (what the official SDKs do, every 2 s).
 import type { components } from '../../generated/schema.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from '../control-plane-client.js';
-import { HopxError } from '../errors.js';
+import { HopxError, HopxResponseFormatError } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
-import { errorOf, resultClientOf } from '../internal/create-api-client.js';
+import { callError, resultClientOf } from '../internal/create-api-client.js';
 import { type EventStreamOptions, openEventStream } from './event-stream.js';
 
 export type BuildLogEvent = components['schemas']['TemplateBuildLogEvent'];
@@ -42,10 +42,21 @@ export async function* followBuildLogs(
         signal,
         timeout,
       });
-      if (result.error !== undefined || !result.response.ok || !result.data) throw errorOf(result, NAME)!;
+      // No event stream on offer (204 No Content): follow the log by polling its JSON form.
+      if (result.response.status === 204) throw new FellBackToPolling();
+      if (!result.data) throw callError(result, NAME);
       if ((result.response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return result.data;
       // The server answered the JSON form: remember it and poll from there.
-      jsonAnswer = await new Response(result.data).json();
+      const text = await new Response(result.data).text();
+      try {
+        jsonAnswer = JSON.parse(text);
+      } catch (cause) {
+        throw new HopxResponseFormatError(`${NAME}: the log is neither an event stream nor JSON (starts with ${JSON.stringify(text.slice(0, 60))})`, {
+          status: result.response.status,
+          operation: NAME,
+          cause,
+        });
+      }
       throw new FellBackToPolling();
     }, streamOptions, isLast);
     try {
@@ -73,7 +84,7 @@ async function* poll(
   for (;;) {
     if (!page) {
       const result = await client.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: buildId }, query: { offset } }, signal });
-      if (!result.data) throw errorOf(result, NAME)!;
+      if (!result.data) throw callError(result, NAME);
       page = result.data;
     }
     const lines = page.logs.split('\n').filter((line) => line.trim() !== '');

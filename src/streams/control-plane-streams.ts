@@ -2,7 +2,7 @@
 import type { components } from '../../generated/schema.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from '../control-plane-client.js';
 import { HopxResponseFormatError } from '../errors.js';
-import { errorOf, resultClientOf } from '../internal/create-api-client.js';
+import { callError, resultClientOf } from '../internal/create-api-client.js';
 import { type EventStream, type EventStreamOptions, openEventStream } from './event-stream.js';
 
 type Schemas = components['schemas'];
@@ -61,13 +61,17 @@ export function streamTemplateEvents(controlPlane: AnyControlPlane, options: Eve
     }), 'GET /v1/templates/stream'), options);
 }
 
-/** The event-stream body of a successful call, or the call's typed error. */
+/**
+ * The event-stream body of a successful call, or `null` for `204 No Content` (as for EventSource,
+ * the server has no events for us: the stream ends); any other answer is the call's typed error.
+ */
 export async function ok(
   call: Promise<{ data?: ReadableStream<Uint8Array>; error?: unknown; response: Response }>,
   operation: string,
-): Promise<ReadableStream<Uint8Array>> {
+): Promise<ReadableStream<Uint8Array> | null> {
   const result = await call;
-  if (result.error !== undefined || !result.response.ok || !result.data) throw errorOf(result, operation)!;
+  if (result.response.status === 204) return null;
+  if (!result.data) throw callError(result, operation);
   const type = result.response.headers.get('content-type') ?? '';
   if (!type.startsWith('text/event-stream')) {
     await result.data.cancel();

@@ -29,8 +29,11 @@ export interface EventStreamOptions {
   reconnectDelay?: number;
 }
 
-/** Opens one connection: resolves to the event-stream body, or rejects with a typed error. */
-export type Connect = (lastEventId: string | undefined, signal: AbortSignal, idleTimeoutMs: number) => Promise<ReadableStream<Uint8Array>>;
+/**
+ * Opens one connection: resolves to the event-stream body, to `null` when the server has no (more)
+ * events for us (`204 No Content`: the stream ends), or rejects with a typed error.
+ */
+export type Connect = (lastEventId: string | undefined, signal: AbortSignal, idleTimeoutMs: number) => Promise<ReadableStream<Uint8Array> | null>;
 
 export interface EventStream<T> extends AsyncIterable<ServerSentEvent<T>> {
   /** The id of the last event delivered: pass it as `lastEventId` to resume later. */
@@ -64,15 +67,15 @@ export function openEventStream<T>(
     let reconnects = 0;
     for (;;) {
       let lost: HopxError;
-      let body: ReadableStream<Uint8Array>;
+      let body: ReadableStream<Uint8Array> | null | undefined;
       try {
         body = await connect(lastEventId, signal, idleMs);
       } catch (error) {
         if (closer.signal.aborted) return;
         if (!(error instanceof HopxConnectionError) || error instanceof HopxTimeoutError) throw aborted(signal, name) ?? error;
         lost = error;
-        body = undefined as never;
       }
+      if (body === null) return;
       if (body) {
         const reader = body.getReader();
         const decoder = new TextDecoder();

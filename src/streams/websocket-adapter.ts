@@ -35,6 +35,9 @@ export interface SocketTarget {
   secrets: readonly string[];
 }
 
+/** How long the server gets to answer our close frame before the connection is dropped. */
+const CLOSE_HANDSHAKE_MS = 1_000;
+
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 export async function openRawSocket(target: SocketTarget, handlers: SocketHandlers): Promise<RawSocket> {
@@ -69,9 +72,19 @@ async function openNodeSocket(target: SocketTarget, handlers: SocketHandlers): P
     });
     response.on('error', () => {});
   });
+  let closedOrTerminated = false;
+  ws.once('close', () => { closedOrTerminated = true; });
   return {
     send: (text) => ws.send(text),
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason) => {
+      if (closedOrTerminated) return;
+      // A paused socket would never read the server's half of the closing handshake (ws then
+      // waits 30 s): read again, and give the server a second before dropping the connection.
+      ws.resume();
+      ws.close(code, reason);
+      const giveUp = setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_MS);
+      ws.once('close', () => clearTimeout(giveUp));
+    },
     terminate: () => ws.terminate(),
     ping: () => ws.ping(),
     pause: () => ws.pause(),

@@ -4,11 +4,11 @@
 import { openAsBlob } from 'node:fs';
 import type { components } from '../../generated/schema.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from '../control-plane-client.js';
-import { HopxConfigError, HopxError, HopxTimeoutError, apiErrorFrom } from '../errors.js';
+import { HopxAbortError, HopxConfigError, HopxConnectionError, HopxError, HopxRedirectError, HopxTimeoutError, apiErrorFrom } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
-import { errorOf, resultClientOf } from '../internal/create-api-client.js';
+import { callError, resultClientOf } from '../internal/create-api-client.js';
 import { normalizeErrorBody } from '../internal/error-body.js';
-import { redactJson } from '../internal/secrets.js';
+import { redactJson, redactText } from '../internal/secrets.js';
 import { type BuildLogEvent, followBuildLogs } from '../streams/build-logs.js';
 import { hashCopyStep } from './files-hash.js';
 import { packContext } from './pack-context.js';
@@ -123,7 +123,7 @@ export async function buildTemplate(
       ...(definition.agentVersion ? { agent_version: definition.agentVersion } : {}),
     },
   });
-  if (!started.data) throw errorOf(started, 'POST /v1/templates/build')!;
+  if (!started.data) throw callError(started, 'POST /v1/templates/build');
   const buildId = String(started.data.build_id);
   const templateId = String(started.data.template_id);
 
@@ -173,21 +173,32 @@ async function uploadContext(
   const packed = await packContext(contextDir, files);
   try {
     const link = await client.POST('/v1/templates/files/upload-link', { signal, body: { files_hash: filesHash, content_length: packed.size } });
-    if (!link.data) throw errorOf(link, 'POST /v1/templates/files/upload-link')!;
+    if (!link.data) throw callError(link, 'POST /v1/templates/files/upload-link');
     if (link.data.present || !link.data.upload_url) return;
     // A presigned URL: no HopX credential goes with it, and its signature must not reach a log.
     const where = new URL(link.data.upload_url);
     const operation = `PUT ${where.origin}${where.pathname}`;
-    const response = await upload(link.data.upload_url, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/gzip', 'Content-Length': String(packed.size) },
-      body: await openAsBlob(packed.path),
-      redirect: 'error',
-      signal,
-    });
+    // The storage's answers may quote the URL back: keep its signature out of any error.
+    const secrets = [link.data.upload_url, where.search.slice(1), ...[...where.searchParams.values()].filter((v) => v.length >= 8)];
+    let response: Response;
+    try {
+      response = await upload(link.data.upload_url, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/gzip', 'Content-Length': String(packed.size) },
+        body: await openAsBlob(packed.path),
+        // Following a redirect would mean keeping the whole archive in memory (see HopxRedirectError).
+        redirect: 'error',
+        signal,
+      });
+    } catch (cause) {
+      if (signal?.aborted) throw new HopxAbortError(`${operation} was aborted`, { operation, cause: signal.reason });
+      const reason = redactText(cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause), secrets);
+      if (reason === 'unexpected redirect') {
+        throw new HopxRedirectError(`${operation}: the storage answered the context upload with a redirect, which is not followed`, { operation, location: undefined });
+      }
+      throw new HopxConnectionError(`${operation}: the context upload failed (${reason})`, { operation });
+    }
     if (!response.ok) {
-      // The storage's error page may quote the URL back: keep its signature out of the error.
-      const secrets = [link.data.upload_url, where.search.slice(1), ...[...where.searchParams.values()].filter((v) => v.length >= 8)];
       const body = redactJson(normalizeErrorBody(await response.text(), response.status, response.statusText), secrets);
       throw apiErrorFrom({ status: response.status, body, operation });
     }
@@ -200,7 +211,7 @@ async function uploadContext(
 async function pollBuild(client: ControlPlaneClient, buildId: string, intervalMs: number, signal: AbortSignal | undefined) {
   for (;;) {
     const status = await client.GET('/v1/templates/build/{buildID}/status', { signal, params: { path: { buildID: buildId } } });
-    if (!status.data) throw errorOf(status, 'GET /v1/templates/build/{buildID}/status')!;
+    if (!status.data) throw callError(status, 'GET /v1/templates/build/{buildID}/status');
     if (TERMINAL_BUILD.has(status.data.status)) return status.data;
     await abortableSleep(intervalMs, signal, 'template build');
   }
@@ -230,7 +241,7 @@ async function waitUntilActive(client: ControlPlaneClient, templateId: string, i
   let streak = 0;
   for (;;) {
     const got = await client.GET('/v1/templates/{name}', { signal, params: { path: { name: templateId } } });
-    if (!got.data) throw errorOf(got, 'GET /v1/templates/{name}')!;
+    if (!got.data) throw callError(got, 'GET /v1/templates/{name}');
     const { status, is_active } = got.data;
     if (status === 'failed' || status === 'error') {
       throw new HopxTemplateBuildError(`Template ${templateId} failed while publishing: ${got.data.error_message ?? status}`, { buildId: '', logTail: [] });

@@ -9,6 +9,8 @@ import {
   ConflictError,
   HopxApiError,
   HopxConfigError,
+  HopxConnectionError,
+  HopxRedirectError,
   HopxLocalFileError,
   PermissionDeniedError,
   type components,
@@ -480,6 +482,24 @@ describe('errors from the servers', () => {
       expect(text).not.toContain(SIGNATURE);
       expect(text).not.toContain('X-Amz-Signature');
     }
+    expect(server.seenAt('/v1/templates/build')).toEqual([]);
+  });
+
+  it('a presigned PUT whose connection drops is HopxConnectionError without the signature, and no build starts', async () => {
+    const { server, controlPlane } = await startControlPlane({ put: (res) => void res.socket?.destroy() });
+    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+    expect(error).toBeInstanceOf(HopxConnectionError);
+    expect(error.message).toContain('the context upload failed');
+    for (const text of [error.message, error.operation, String(error.stack)]) expect(text).not.toContain(SIGNATURE);
+    expect(server.seenAt('/v1/templates/build')).toEqual([]);
+  });
+
+  it('a presigned PUT answered with a redirect is HopxRedirectError, and no build starts', async () => {
+    const { server, controlPlane } = await startControlPlane({
+      put: (res) => void res.writeHead(307, { location: 'https://elsewhere.example/bucket', 'content-length': '0' }).end(),
+    });
+    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+    expect(error).toBeInstanceOf(HopxRedirectError);
     expect(server.seenAt('/v1/templates/build')).toEqual([]);
   });
 

@@ -3,14 +3,16 @@
 // output. `npm start` builds, starts the mock, runs the tour, serves the docs and stops on Ctrl-C;
 // the `npm pack` output installs into a fresh project that type-checks and runs an example against
 // the mock; publint and arethetypeswrong find nothing wrong with it.
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
+import { until } from '../support/until.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -69,22 +71,10 @@ try {
 describe('npm start', () => {
   it('builds, starts the mock, runs the tour, serves the docs, and stops everything on Ctrl-C', async () => {
     const [prism, mock, docs] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(process.execPath, ['scripts/start.mjs'], {
-      cwd: root,
-      env: { ...process.env, PRISM_PORT: String(prism), MOCK_PORT: String(mock), DOCS_PORT: String(docs) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer) => {
-        output += d;
-        if (output.includes('Ctrl-C stops everything.')) resolve();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', (d) => { output += d; });
-      void exited.then((code) => reject(new Error(`npm start exited early (${code}):\n${output}`)));
-    });
+    const run = startNpm([], { PRISM_PORT: String(prism), MOCK_PORT: String(mock), DOCS_PORT: String(docs) });
+    await run.reached('Ctrl-C stops everything.');
+    const { child, exited } = run;
+    const output = run.output();
     expect(output, output).toContain('✔ tour finished');
     expect(output).toContain(`HopX API mock (both APIs)  http://127.0.0.1:${mock}`);
     expect(output).toContain(`Docs                       http://127.0.0.1:${docs}/`);
@@ -109,5 +99,98 @@ describe('npm start', () => {
     for (const port of [prism, mock, docs]) {
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     }
+    expect(prismProcesses(prism)).toEqual([]);
   }, 180_000);
+
+  // The runs below reuse the build the run above made (--skip-build), to stay fast.
+
+  it('stops at once, in one line, when a port it was told to use is taken, and starts nothing', async () => {
+    const taken = await occupy();
+    const prism = await freePort();
+    const run = startNpm(['--skip-build', '--once'], { MOCK_PORT: String(taken.port), PRISM_PORT: String(prism) });
+    expect(await run.exited).toBe(1);
+    const message = `npm start: port ${taken.port} (the mock of both APIs) is taken; choose another with --port <port> or MOCK_PORT=<port>.`;
+    expect(run.output().trim()).toBe(message);
+    const flagged = startNpm(['--skip-build', '--once', '--port', String(taken.port)], { PRISM_PORT: String(prism) });
+    expect(await flagged.exited).toBe(1);
+    expect(flagged.output().trim()).toBe(message);
+    expect(prismProcesses(prism)).toEqual([]);
+    taken.server.close();
+  });
+
+  it('moves to a free port, and says so, when a default port is taken', async () => {
+    // The default mock port: taken by this test, or already by something else (either way, taken).
+    const taken = await occupy(4011).catch(() => undefined);
+    const run = startNpm(['--skip-build', '--once'], { PRISM_PORT: String(await freePort()), DOCS_PORT: String(await freePort()) });
+    expect(await run.exited, run.output()).toBe(0);
+    expect(run.output()).toMatch(/port 4011 is taken: the mock of both APIs uses (\d+) instead \(choose with --port <port> or MOCK_PORT=<port>\)/);
+    const port = /uses (\d+) instead/.exec(run.output())![1];
+    expect(run.output()).toContain(`HopX API mock (both APIs)  http://127.0.0.1:${port}`);
+    expect(run.output()).toContain('✔ tour finished');
+    taken?.server.close();
+  }, 60_000);
+
+  it.each([
+    ['SIGTERM', (child: ChildProcess) => child.kill('SIGTERM'), 0],
+    ['SIGKILL (nothing of its own runs after that)', (child: ChildProcess) => child.kill('SIGKILL'), null],
+  ] as const)('leaves no server or child running after %s', async (_name, end, code) => {
+    const ports = { PRISM_PORT: String(await freePort()), MOCK_PORT: String(await freePort()), DOCS_PORT: String(await freePort()) };
+    const run = startNpm(['--skip-build'], ports);
+    await run.reached('Ctrl-C stops everything.');
+    expect(prismProcesses(Number(ports.PRISM_PORT))).toHaveLength(1);
+    end(run.child);
+    expect(await run.exited).toBe(code);
+    await until(() => prismProcesses(Number(ports.PRISM_PORT)).length === 0, 5_000, 'Prism to exit');
+    for (const port of Object.values(ports)) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  }, 60_000);
+
+  it('stops everything and exits 1 when the tour fails', async () => {
+    const ports = { PRISM_PORT: String(await freePort()), MOCK_PORT: String(await freePort()), DOCS_PORT: String(await freePort()) };
+    // A malformed key: the tour's first line throws HopxConfigError.
+    const run = startNpm(['--skip-build'], { ...ports, HOPX_API_KEY: 'not-a-key' });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('✘ tour failed (exit 1); everything is stopped');
+    expect(prismProcesses(Number(ports.PRISM_PORT))).toEqual([]);
+    for (const port of Object.values(ports)) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  }, 60_000);
 });
+
+/** Every npm start a test started: killed after each test, so a failed test leaves nothing running. */
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function startNpm(args: string[], env: Record<string, string>) {
+  // Only the ports a test names are chosen; the others are npm start's defaults.
+  const { MOCK_PORT, PRISM_PORT, DOCS_PORT, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['scripts/start.mjs', ...args], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => output,
+    reached: (text: string) => until(() => output.includes(text) || child.exitCode !== null, 150_000, `npm start to print ${JSON.stringify(text)}:\n${output}`),
+  };
+}
+
+/** Listens on `port` (default: any) so that npm start finds it taken. */
+function occupy(port = 0): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}
+
+/** PIDs of Prism processes listening on `port` (whoever their parent is now). */
+function prismProcesses(port: number): number[] {
+  const lines = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n');
+  return lines
+    .filter((line) => line.includes('prism-cli/dist/index.js mock') && line.includes(` -p ${port} `))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
