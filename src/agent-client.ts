@@ -7,9 +7,10 @@ import type { CommonClientOptions, ResultClient, ThrowingClient } from './client
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from './control-plane-client.js';
 import { HopxConfigError } from './errors.js';
 import { registerAgentConnection } from './internal/agent-connection.js';
-import { callError, createApiClient, resultClientOf } from './internal/create-api-client.js';
+import { DEFAULT_TIMEOUT_MS } from './internal/call-context.js';
+import { createApiClient, resultClientOf } from './internal/create-api-client.js';
+import { dataOf } from './results.js';
 import { SandboxToken, type TokenGrant, grantFrom } from './internal/sandbox-token.js';
-import { ReplayableRequest } from './internal/transport.js';
 
 type Sandbox = components['schemas']['Sandbox'];
 
@@ -30,29 +31,6 @@ export interface AgentClientOptions extends CommonClientOptions {
 export type AgentClient = ResultClient<AgentPaths>;
 export type ThrowingAgentClient = ThrowingClient<AgentPaths>;
 
-/** Agent POST/PATCH routes that do the same thing when sent twice (reads, or writes of a full state). */
-const IDEMPOTENT_WRITES = new Set([
-  'PATCH /env',
-  'POST /files/write',
-  'POST /files/mkdir',
-  'POST /files/upload',
-  'POST /cache/clear',
-  'POST /desktop/screenshot',
-  'POST /desktop/screenshot/region',
-  'POST /desktop/clipboard/set',
-  'POST /desktop/display/set',
-  'POST /desktop/windows/focus',
-  'POST /desktop/windows/resize',
-  'POST /desktop/x11/ocr',
-  'POST /desktop/x11/find_element',
-  'POST /desktop/x11/get_bounds',
-  'POST /desktop/x11/wait_for',
-]);
-
-/** Routes whose body carries the run's own `timeout` (seconds): wait that long plus this margin. */
-const TIMED_RUNS = new Set(['POST /execute', 'POST /execute/rich', 'POST /execute/ipython', 'POST /commands/run']);
-const RUN_MARGIN_MS = 30_000;
-const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
 /** Stands in for the host of a sandbox known only by id, until its `public_host` is looked up. */
 const UNRESOLVED_HOST = 'https://sandbox-host.invalid';
@@ -93,13 +71,6 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
       headers.set('Authorization', `Bearer ${await token.current()}`);
     },
     reauthorize: controlPlane ? (sent) => token.renewAfterRejection(sent.get('Authorization')?.replace(/^Bearer /, '')) : undefined,
-    callInfo(method, schemaPath, request) {
-      const operation = `${method} ${schemaPath}`;
-      return {
-        idempotent: (method !== 'POST' && method !== 'PATCH') || IDEMPOTENT_WRITES.has(operation),
-        timeoutMs: TIMED_RUNS.has(operation) ? runTimeoutMs(request) : undefined,
-      };
-    },
   });
   registerAgentConnection(client, {
     sandboxId: sandbox.id,
@@ -113,29 +84,15 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
 
 async function renewToken(controlPlane: ControlPlaneClient | undefined, id: string): Promise<TokenGrant> {
   if (!controlPlane) throw new HopxConfigError(`Sandbox ${id}: its token has expired and no controlPlane client was given to renew it.`);
-  const result = await controlPlane.POST('/v1/sandboxes/{id}/token/refresh', { params: { path: { id } } });
-  if (!result.data) throw callError(result, 'POST /v1/sandboxes/{id}/token/refresh');
-  const grant = grantFrom(result.data.auth_token, result.data.token_expires_at);
+  const refreshed = dataOf(await controlPlane.POST('/v1/sandboxes/{id}/token/refresh', { params: { path: { id } } }), 'POST /v1/sandboxes/{id}/token/refresh');
+  const grant = grantFrom(refreshed.auth_token, refreshed.token_expires_at);
   if (!grant) throw new HopxConfigError(`Sandbox ${id}: the token refresh answered without an auth_token.`);
   return grant;
 }
 
 async function lookUpHost(controlPlane: ControlPlaneClient, id: string): Promise<string> {
-  const result = await controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } } });
-  if (!result.data) throw callError(result, 'GET /v1/sandboxes/{id}');
-  const host = result.data.public_host ?? result.data.direct_url;
-  if (!host) throw new HopxConfigError(`Sandbox ${id} has no public_host yet (status ${result.data.status}).`);
+  const sandbox = dataOf(await controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } } }), 'GET /v1/sandboxes/{id}');
+  const host = sandbox.public_host ?? sandbox.direct_url;
+  if (!host) throw new HopxConfigError(`Sandbox ${id} has no public_host yet (status ${sandbox.status}).`);
   return host;
-}
-
-/** The run's own timeout from the JSON body, plus a margin for the agent to answer. */
-function runTimeoutMs(request: Request): number | undefined {
-  const body = request instanceof ReplayableRequest ? request.sourceBody : undefined;
-  if (typeof body !== 'string') return undefined;
-  try {
-    const seconds = JSON.parse(body)?.timeout;
-    return typeof seconds === 'number' && seconds > 0 ? Math.max(DEFAULT_TIMEOUT_MS, seconds * 1000 + RUN_MARGIN_MS) : undefined;
-  } catch {
-    return undefined;
-  }
 }

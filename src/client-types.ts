@@ -14,9 +14,24 @@ import type {
   RequiredKeysOf,
 } from 'openapi-typescript-helpers';
 import type { components } from '../generated/schema.js';
-import type { CallOptions, LogHook } from './internal/transport.js';
+import type { HopxError } from './errors.js';
 
-export type { CallOptions, LogEntry, LogHook } from './internal/transport.js';
+/** Per-call options, passed next to `params`/`body` in any call. */
+export interface CallOptions {
+  /** Milliseconds to wait for progress: the response, then each pause in a body. */
+  timeout?: number;
+  /** Retries after the first try; 0 disables them. */
+  maxRetries?: number;
+}
+
+/** What the `log` hook receives: every request, response, retry and failure, credentials redacted. */
+export type LogEntry =
+  | { type: 'request'; operation: string; url: string; attempt: number; headers: Record<string, string> }
+  | { type: 'response'; operation: string; url: string; attempt: number; status: number; durationMs: number; headers: Record<string, string> }
+  | { type: 'retry'; operation: string; attempt: number; reason: string; delayMs: number }
+  | { type: 'error'; operation: string; attempt: number; error: HopxError };
+
+export type LogHook = (entry: LogEntry) => void;
 
 type AnyPaths = Record<string, any>;
 type ErrorResponse = components['schemas']['ErrorResponse'];

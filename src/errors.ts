@@ -65,6 +65,15 @@ export class HopxRedirectError extends HopxError {
 /** The caller's AbortSignal fired. */
 export class HopxAbortError extends HopxError { override name = 'HopxAbortError'; }
 
+/**
+ * The error for `what` (a call or a stream) ended by `signal`: the signal's own reason when that is
+ * already a HopxAbortError (a stream's close()), otherwise a new one with the reason as its cause.
+ */
+export function abortedError(what: string, signal: AbortSignal | undefined, operation?: string): HopxAbortError {
+  if (signal?.reason instanceof HopxAbortError) return signal.reason;
+  return new HopxAbortError(`${what} was aborted`, { operation, cause: signal?.reason });
+}
+
 /** A success response whose body is not what the spec promises (malformed JSON, wrong content type). */
 export class HopxResponseFormatError extends HopxError { override name = 'HopxResponseFormatError'; }
 

@@ -4,7 +4,8 @@ import type { ControlPlanePaths } from './api-paths.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from './control-plane-client.js';
 import type { CallOptions } from './client-types.js';
 import { HopxResponseFormatError } from './errors.js';
-import { callError, resultClientOf } from './internal/create-api-client.js';
+import { resultClientOf } from './internal/create-api-client.js';
+import { dataOf } from './results.js';
 
 type PagedBody = { data?: unknown[] | null; has_more?: boolean; next_cursor?: string | null };
 
@@ -40,9 +41,7 @@ export async function* paginate<P extends PagedPath>(
   const seen = new Set<string>();
   let cursor: string | undefined;
   do {
-    const result = await raw.GET(path, { ...init, params: { query: { ...query, ...(cursor ? { cursor } : {}) } } });
-    if (!result.data) throw callError(result, `GET ${path}`);
-    const page = result.data as PagedBody;
+    const page = dataOf(await raw.GET(path, { ...init, params: { query: { ...query, ...(cursor ? { cursor } : {}) } } }), `GET ${path}`) as PagedBody;
     for (const item of page.data ?? []) yield item as PageItem<P>;
     const next = page.has_more ? page.next_cursor ?? undefined : undefined;
     if (page.has_more && !next) throw new HopxResponseFormatError(`GET ${path}: has_more is true but next_cursor is missing`);

@@ -4,7 +4,8 @@
 import type { AgentClient, ThrowingAgentClient } from '../agent-client.js';
 import type { CallOptions } from '../client-types.js';
 import { HopxConnectionError } from '../errors.js';
-import { callError, resultClientOf } from '../internal/create-api-client.js';
+import { resultClientOf } from '../internal/create-api-client.js';
+import { dataOf } from '../results.js';
 import { localFileError, nodeFs } from './local-file.js';
 
 export interface DownloadOptions extends CallOptions {
@@ -20,13 +21,13 @@ const OPERATION = 'GET /files/download';
 export async function downloadFile(agent: Agent, path: string, options: DownloadOptions = {}): Promise<{ stream: ReadableStream<Uint8Array>; size: number | undefined }> {
   const { onProgress, ...call } = options;
   const result = await resultClientOf(agent).GET('/files/download', { ...call, params: { query: { path } }, parseAs: 'stream' });
-  if (!result.data) throw callError(result, OPERATION);
+  const body = dataOf(result, OPERATION);
   const header = result.response.headers.get('content-length');
   // With a Content-Encoding, Content-Length counts the compressed bytes, not the file's.
   const encoded = (result.response.headers.get('content-encoding') ?? 'identity') !== 'identity';
   const size = header === null || encoded ? undefined : Number(header);
   let received = 0;
-  const stream = result.data.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
+  const stream = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       received += chunk.byteLength;
       onProgress?.(received, size);

@@ -5,7 +5,11 @@ import type { components } from '../../generated/schema.js';
 
 type Schemas = components['schemas'];
 
-export type RichOutput =
+/**
+ * One thing an execution displayed, decoded by kind (a PNG as base64, text as text, JSON as a
+ * value). The spec's `RichOutput` is the raw `{ type, data }` entry of `rich_outputs`.
+ */
+export type DisplayData =
   | { type: 'image/png'; base64: string }
   | { type: 'image/svg+xml'; text: string }
   | { type: 'text/html'; text: string }
@@ -15,10 +19,10 @@ export type RichOutput =
   | { type: 'application/vnd.dataframe+json'; value: unknown };
 
 /** Every rich output of an execution result, in a fixed order (image, svg, html, markdown, json, text). */
-export function richOutputsOf(result: Schemas['ExecuteResponse'] | Schemas['RichExecuteResponse']): RichOutput[] {
+export function richOutputsOf(result: Schemas['ExecuteResponse'] | Schemas['RichExecuteResponse']): DisplayData[] {
   const listed = 'rich_outputs' in result && Array.isArray(result.rich_outputs) ? result.rich_outputs.map(fromListed) : [];
   if (listed.length) return listed;
-  const out: RichOutput[] = [];
+  const out: DisplayData[] = [];
   if (result.png) out.push({ type: 'image/png', base64: result.png });
   if (result.svg) out.push({ type: 'image/svg+xml', text: result.svg });
   if (result.html) out.push({ type: 'text/html', text: result.html });
@@ -28,7 +32,7 @@ export function richOutputsOf(result: Schemas['ExecuteResponse'] | Schemas['Rich
   return out;
 }
 
-function fromListed(output: Schemas['RichOutput']): RichOutput {
+function fromListed(output: Schemas['RichOutput']): DisplayData {
   const { type, data } = output;
   switch (type) {
     case 'image/png':
@@ -42,13 +46,13 @@ function fromListed(output: Schemas['RichOutput']): RichOutput {
 }
 
 /** The PNG's bytes (decoded from base64), ready to write to a file or a Blob. */
-export function imageBytes(output: RichOutput & { type: 'image/png' }): Uint8Array {
+export function imageBytes(output: DisplayData & { type: 'image/png' }): Uint8Array {
   return decodeBase64(output.base64);
 }
 
 /** The first image of an execution result as bytes, or undefined when it drew none. */
 export function firstImage(result: Parameters<typeof richOutputsOf>[0]): Uint8Array | undefined {
-  const image = richOutputsOf(result).find((o): o is RichOutput & { type: 'image/png' } => o.type === 'image/png');
+  const image = richOutputsOf(result).find((o): o is DisplayData & { type: 'image/png' } => o.type === 'image/png');
   return image ? imageBytes(image) : undefined;
 }
 

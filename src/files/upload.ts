@@ -4,7 +4,9 @@
 import type { components } from '../../generated/schema.js';
 import type { AgentClient, ThrowingAgentClient } from '../agent-client.js';
 import type { CallOptions } from '../client-types.js';
-import { callError, resultClientOf } from '../internal/create-api-client.js';
+import { BODY_FACTORY } from '../internal/call-context.js';
+import { resultClientOf } from '../internal/create-api-client.js';
+import { dataOf } from '../results.js';
 import { blobFromPath } from './local-file.js';
 
 export type UploadSource = string | Blob | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -63,11 +65,10 @@ export async function uploadFile(
     bodySerializer: () => body ?? null,
     headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, ...(length !== undefined ? { 'Content-Length': String(length) } : {}) },
     ...(body instanceof ReadableStream ? { duplex: 'half' as const } : {}),
-    // Read by the transport (openapi-fetch copies unknown options onto the Request).
-    ...({ bodyFactory } as object),
+    // With progress to report, each attempt gets a fresh counting stream over the same Blob.
+    ...(bodyFactory ? { [BODY_FACTORY]: bodyFactory } : {}),
   });
-  if (!result.data) throw callError(result, 'POST /files/upload');
-  return result.data;
+  return dataOf(result, 'POST /files/upload');
 }
 
 function basename(path: string): string {

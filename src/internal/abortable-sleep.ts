@@ -1,4 +1,4 @@
-import { HopxAbortError } from '../errors.js';
+import { abortedError } from '../errors.js';
 
 /**
  * Waits `ms`, or rejects with HopxAbortError as soon as `signal` fires (leaving no listener behind).
@@ -6,7 +6,7 @@ import { HopxAbortError } from '../errors.js';
  */
 export function abortableSleep(ms: number, signal: AbortSignal | undefined, what: string, operation?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const aborted = () => new HopxAbortError(`${what} was aborted`, { operation, cause: signal?.reason });
+    const aborted = () => abortedError(what, signal, operation);
     if (signal?.aborted) return reject(aborted());
     const onAbort = () => {
       clearTimeout(handle);

@@ -1,4 +1,5 @@
-// When to retry and how long to wait. Pure functions, so the policy can be tested without a clock.
+// When to retry and how long to wait. Pure functions of what happened, the clock's time and a random
+// number, so the whole policy can be tested without a server or a clock.
 
 export const DEFAULT_MAX_RETRIES = 2;
 export const BASE_DELAY_MS = 500;
@@ -58,4 +59,37 @@ export function backoffMs(retryNumber: number, random: number): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, BASE_DELAY_MS * 2 ** (retryNumber - 1));
   // Half fixed, half jitter: spreads clients out without ever retrying instantly.
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
+/** What one attempt ended with. */
+export type AttemptOutcome =
+  | { kind: 'response'; status: number; headers: Headers }
+  /** No response: the connection failed or the timeout fired (`cause` is what fetch threw). */
+  | { kind: 'no-response'; cause: unknown };
+
+export interface RetryBudget {
+  /** Retries already made. */
+  retries: number;
+  maxRetries: number;
+  /** The operation is safe to send twice. */
+  idempotent: boolean;
+  /** The body can be sent again. */
+  replayable: boolean;
+}
+
+/**
+ * How long to wait before trying again, or undefined when the outcome is final: a status that
+ * retrying will not change, no retries left, a body that cannot be sent twice, an operation that
+ * must not run twice unless the server provably did not act, or a server asking for a longer wait
+ * than MAX_RETRY_AFTER_MS (its error is more useful than a stalled call).
+ */
+export function retryDelayMs(outcome: AttemptOutcome, budget: RetryBudget, now: number, random: number): number | undefined {
+  if (budget.retries >= budget.maxRetries || !budget.replayable) return undefined;
+  if (outcome.kind === 'no-response') {
+    return budget.idempotent || wasNeverSent(outcome.cause) ? backoffMs(budget.retries + 1, random) : undefined;
+  }
+  if (!isRetryableStatus(outcome.status) || !(budget.idempotent || provesNotActed(outcome.status))) return undefined;
+  const asked = serverDelayMs(outcome.headers, now);
+  if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) return undefined;
+  return asked ?? backoffMs(budget.retries + 1, random);
 }

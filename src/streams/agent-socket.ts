@@ -4,50 +4,35 @@
 // `next()` (what the official SDK does) drops frames that arrive in the same read. Nothing is
 // swallowed: a malformed frame, a server `error` message, an unexpected close, an idle server or a
 // refused upgrade ends the iteration with a typed error. The socket closes when the caller stops.
-import type { components } from '../../generated/schema.js';
+import { type SocketProtocols, socketFinalMessage } from '../../generated/operations.js';
+import type { AgentClient, ThrowingAgentClient } from '../agent-client.js';
 import type { WebSocketPath } from '../api-paths.js';
 import {
   AuthenticationError,
-  HopxAbortError,
   HopxConnectionError,
   type HopxError,
   HopxResponseFormatError,
   HopxStreamClosedError,
   HopxStreamError,
   HopxTimeoutError,
+  abortedError,
 } from '../errors.js';
 import { agentConnectionOf } from '../internal/agent-connection.js';
 import { type RawSocket, openRawSocket } from './websocket-adapter.js';
 
-type Schemas = components['schemas'];
-
-/** The messages each WebSocket route exchanges, named after the spec's component schemas. */
-export interface SocketProtocols {
-  '/execute/stream': { client: Schemas['ExecuteStreamClientMessage']; server: Schemas['ExecuteStreamServerMessage'] };
-  '/commands/stream': { client: Schemas['CommandStreamClientMessage']; server: Schemas['CommandStreamServerMessage'] };
-  '/stream': { client: Schemas['RichStreamClientMessage']; server: Schemas['RichStreamServerMessage'] };
-  '/stream/ipython': { client: Schemas['IpythonStreamClientMessage']; server: Schemas['IpythonStreamServerMessage'] };
-  '/terminal': { client: Schemas['TerminalClientMessage']; server: Schemas['TerminalServerMessage'] };
-  '/files/watch': { client: Schemas['FileWatchClientMessage']; server: Schemas['FileWatchChange'] };
-}
-// Compile-time check that the table covers exactly the spec's WebSocket routes.
-type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const coversEverySocketRoute: Exact<keyof SocketProtocols, WebSocketPath> = true;
-void coversEverySocketRoute;
+export type { SocketProtocols };
 
 export type SocketPath = keyof SocketProtocols;
 export type ClientMessage<P extends SocketPath> = SocketProtocols[P]['client'];
 export type ServerMessage<P extends SocketPath> = SocketProtocols[P]['server'];
 
-/** The message after which the server is done (the file watch never is). */
-const LAST_MESSAGE: Record<SocketPath, string | undefined> = {
-  '/execute/stream': 'complete',
-  '/commands/stream': 'complete',
-  '/stream': 'complete',
-  '/stream/ipython': 'complete',
-  '/terminal': 'exit',
-  '/files/watch': undefined,
-};
+// Compile-time check that the spec's x-websocket routes are exactly its WebSocket (101) routes.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const coversEverySocketRoute: Exact<SocketPath, WebSocketPath> = true;
+void coversEverySocketRoute;
+
+/** Either calling style of an agent client: a Control Plane client does not fit here. */
+export type AnyAgentClient = AgentClient | ThrowingAgentClient;
 
 export interface AgentSocketOptions {
   /** Ends the session (the iterator throws HopxAbortError). */
@@ -81,7 +66,7 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     // which comes after the messages that arrived before it).
     this.queue = [];
     this.head = 0;
-    this.fail(new HopxAbortError(`${this.operation} was aborted`, { operation: this.operation, cause: this.options.signal?.reason }));
+    this.fail(abortedError(this.operation, this.options.signal, this.operation));
   };
 
   private constructor(
@@ -91,12 +76,12 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
   ) {}
 
   /** Opens a session on `path` of the agent client's sandbox, authenticated with its token. */
-  static async open<P extends SocketPath>(agent: object, path: P, options: AgentSocketOptions = {}): Promise<AgentSocket<P>> {
+  static async open<P extends SocketPath>(agent: AnyAgentClient, path: P, options: AgentSocketOptions = {}): Promise<AgentSocket<P>> {
     const connection = agentConnectionOf(agent);
     const operation = `WebSocket ${path}`;
     const socket = new AgentSocket(path, operation, { ...options, idleTimeout: options.idleTimeout ?? connection.timeoutMs });
     const signal = options.signal;
-    const abortError = () => new HopxAbortError(`${operation} was aborted`, { operation, cause: signal?.reason });
+    const abortError = () => abortedError(operation, signal, operation);
     const checkAbort = () => { if (signal?.aborted) throw abortError(); };
     checkAbort();
     const url = (await connection.baseUrl()).replace(/^http/, 'ws') + path;
@@ -248,7 +233,7 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
       return this.fail(new HopxStreamError(`${this.operation}: ${typeof error === 'string' ? error : 'the server reported an error'}`, { operation: this.operation, code }));
     }
     this.deliver(message as ServerMessage<P>);
-    if (type === LAST_MESSAGE[this.path]) {
+    if (type === socketFinalMessage[this.path]) {
       // The protocol is done: the client closes, as the official SDKs do.
       this.stopTimers();
       this.finished = true;
@@ -329,6 +314,6 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
 }
 
 /** Opens a typed session on one of the agent's WebSocket routes. */
-export function openAgentSocket<P extends SocketPath>(agent: object, path: P, options?: AgentSocketOptions): Promise<AgentSocket<P>> {
+export function openAgentSocket<P extends SocketPath>(agent: AnyAgentClient, path: P, options?: AgentSocketOptions): Promise<AgentSocket<P>> {
   return AgentSocket.open(agent, path, options);
 }

@@ -1,14 +1,14 @@
 // Helpers for the common WebSocket cases: run code and collect its output, a terminal, a file watch.
 import type { components } from '../../generated/schema.js';
 import { HopxStreamClosedError } from '../errors.js';
-import { type AgentSocket, type AgentSocketOptions, openAgentSocket } from './agent-socket.js';
+import { type AgentSocket, type AgentSocketOptions, type AnyAgentClient, openAgentSocket } from './agent-socket.js';
 
 type Schemas = components['schemas'];
 export type ExecuteStreamRequest = Omit<Schemas['ExecuteStreamExecute'], 'type'>;
 export type FileChange = Schemas['FileWatchChange'];
 
 /** Starts running code and returns the session: iterate it for stdout, stderr, result and complete. */
-export async function streamExecution(agent: object, request: ExecuteStreamRequest, options?: AgentSocketOptions): Promise<AgentSocket<'/execute/stream'>> {
+export async function streamExecution(agent: AnyAgentClient, request: ExecuteStreamRequest, options?: AgentSocketOptions): Promise<AgentSocket<'/execute/stream'>> {
   const socket = await openAgentSocket(agent, '/execute/stream', options);
   socket.send({ type: 'execute', ...request });
   return socket;
@@ -30,7 +30,7 @@ export interface RunCodeOptions extends AgentSocketOptions {
 }
 
 /** Runs code over the streaming route and resolves with everything it printed and how it ended. */
-export async function runCode(agent: object, request: ExecuteStreamRequest, options: RunCodeOptions = {}): Promise<ExecutionOutput> {
+export async function runCode(agent: AnyAgentClient, request: ExecuteStreamRequest, options: RunCodeOptions = {}): Promise<ExecutionOutput> {
   const { onStdout, onStderr, ...socketOptions } = options;
   const output: ExecutionOutput = { stdout: '', stderr: '', exitCode: undefined, executionTime: undefined, success: false };
   for await (const message of await streamExecution(agent, request, socketOptions)) {
@@ -67,7 +67,7 @@ export interface TerminalSession {
 }
 
 /** Opens an interactive shell. Read `output` to see what it prints; `exitCode` settles when it ends. */
-export async function openTerminal(agent: object, options: AgentSocketOptions & { cols?: number; rows?: number } = {}): Promise<TerminalSession> {
+export async function openTerminal(agent: AnyAgentClient, options: AgentSocketOptions & { cols?: number; rows?: number } = {}): Promise<TerminalSession> {
   const { cols, rows, ...socketOptions } = options;
   const socket = await openAgentSocket(agent, '/terminal', socketOptions);
   if (cols && rows) socket.send({ type: 'resize', cols, rows });
@@ -131,7 +131,7 @@ class ChunkQueue implements AsyncIterable<string> {
 }
 
 /** Watches a directory: iterate the changes; `break` (or close()) stops watching. */
-export async function watchFiles(agent: object, path = '/workspace', options?: AgentSocketOptions): Promise<AgentSocket<'/files/watch'>> {
+export async function watchFiles(agent: AnyAgentClient, path = '/workspace', options?: AgentSocketOptions): Promise<AgentSocket<'/files/watch'>> {
   const socket = await openAgentSocket(agent, '/files/watch', options);
   socket.send({ action: 'watch', path });
   return socket;

@@ -4,7 +4,8 @@ import type { components } from '../../generated/schema.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from '../control-plane-client.js';
 import { HopxError, HopxResponseFormatError } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
-import { callError, resultClientOf } from '../internal/create-api-client.js';
+import { resultClientOf } from '../internal/create-api-client.js';
+import { dataOf } from '../results.js';
 import { type EventStreamOptions, openEventStream } from './event-stream.js';
 
 export type BuildLogEvent = components['schemas']['TemplateBuildLogEvent'];
@@ -44,10 +45,10 @@ export async function* followBuildLogs(
       });
       // No event stream on offer (204 No Content): follow the log by polling its JSON form.
       if (result.response.status === 204) throw new FellBackToPolling();
-      if (!result.data) throw callError(result, NAME);
-      if ((result.response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return result.data;
+      const body = dataOf(result, NAME);
+      if ((result.response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return body;
       // The server answered the JSON form: remember it and poll from there.
-      const text = await new Response(result.data).text();
+      const text = await new Response(body).text();
       try {
         jsonAnswer = JSON.parse(text);
       } catch (cause) {
@@ -83,9 +84,7 @@ async function* poll(
   let page = first;
   for (;;) {
     if (!page) {
-      const result = await client.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: buildId }, query: { offset } }, signal });
-      if (!result.data) throw callError(result, NAME);
-      page = result.data;
+      page = dataOf(await client.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: buildId }, query: { offset } }, signal }), NAME);
     }
     const lines = page.logs.split('\n').filter((line) => line.trim() !== '');
     const done = isLast(page);

@@ -5,7 +5,7 @@
 // server's `retry:` delay, and drops any event whose id it already delivered, so nothing is lost or
 // repeated. Idle time is bounded by the transport's timeout, which restarts on every chunk.
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
-import { HopxAbortError, HopxConnectionError, HopxError, HopxResponseFormatError, HopxTimeoutError } from '../errors.js';
+import { HopxAbortError, HopxConnectionError, type HopxError, HopxResponseFormatError, HopxTimeoutError, abortedError } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
 
 export interface ServerSentEvent<T> {
@@ -155,8 +155,7 @@ function parseData<T>(message: EventSourceMessage, name: string): T {
 
 /** The abort error to report when the stream was stopped on purpose, instead of what stopping caused. */
 function aborted(signal: AbortSignal, name: string): HopxAbortError | undefined {
-  if (!signal.aborted) return undefined;
-  return signal.reason instanceof HopxAbortError ? signal.reason : new HopxAbortError(`${name} was aborted`, { cause: signal.reason });
+  return signal.aborted ? abortedError(name, signal) : undefined;
 }
 
 /** A set that remembers only the last `capacity` ids. */

@@ -4,9 +4,10 @@
 import { openAsBlob } from 'node:fs';
 import type { components } from '../../generated/schema.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from '../control-plane-client.js';
-import { HopxAbortError, HopxConfigError, HopxConnectionError, HopxError, HopxRedirectError, HopxTimeoutError, apiErrorFrom } from '../errors.js';
+import { HopxConfigError, HopxConnectionError, HopxError, HopxRedirectError, HopxTimeoutError, abortedError, apiErrorFrom } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
-import { callError, resultClientOf } from '../internal/create-api-client.js';
+import { resultClientOf } from '../internal/create-api-client.js';
+import { dataOf } from '../results.js';
 import { normalizeErrorBody } from '../internal/error-body.js';
 import { redactJson, redactText } from '../internal/secrets.js';
 import { type BuildLogEvent, followBuildLogs } from '../streams/build-logs.js';
@@ -106,7 +107,7 @@ export async function buildTemplate(
     else steps.push({ type: 'CMD', args: step.cmd });
   }
 
-  const started = await client.POST('/v1/templates/build', {
+  const started = dataOf(await client.POST('/v1/templates/build', {
     signal,
     body: {
       name: definition.name,
@@ -122,10 +123,9 @@ export async function buildTemplate(
       ...(definition.update !== undefined ? { update: definition.update } : {}),
       ...(definition.agentVersion ? { agent_version: definition.agentVersion } : {}),
     },
-  });
-  if (!started.data) throw callError(started, 'POST /v1/templates/build');
-  const buildId = String(started.data.build_id);
-  const templateId = String(started.data.template_id);
+  }), 'POST /v1/templates/build');
+  const buildId = String(started.build_id);
+  const templateId = String(started.template_id);
 
   // Follow the log while polling the status; the log only feeds onLog and the error's tail.
   const tail: string[] = [];
@@ -172,17 +172,19 @@ async function uploadContext(
 ): Promise<void> {
   const packed = await packContext(contextDir, files);
   try {
-    const link = await client.POST('/v1/templates/files/upload-link', { signal, body: { files_hash: filesHash, content_length: packed.size } });
-    if (!link.data) throw callError(link, 'POST /v1/templates/files/upload-link');
-    if (link.data.present || !link.data.upload_url) return;
+    const link = dataOf(
+      await client.POST('/v1/templates/files/upload-link', { signal, body: { files_hash: filesHash, content_length: packed.size } }),
+      'POST /v1/templates/files/upload-link',
+    );
+    if (link.present || !link.upload_url) return;
     // A presigned URL: no HopX credential goes with it, and its signature must not reach a log.
-    const where = new URL(link.data.upload_url);
+    const where = new URL(link.upload_url);
     const operation = `PUT ${where.origin}${where.pathname}`;
     // The storage's answers may quote the URL back: keep its signature out of any error.
-    const secrets = [link.data.upload_url, where.search.slice(1), ...[...where.searchParams.values()].filter((v) => v.length >= 8)];
+    const secrets = [link.upload_url, where.search.slice(1), ...[...where.searchParams.values()].filter((v) => v.length >= 8)];
     let response: Response;
     try {
-      response = await upload(link.data.upload_url, {
+      response = await upload(link.upload_url, {
         method: 'PUT',
         headers: { 'Content-Type': 'application/gzip', 'Content-Length': String(packed.size) },
         body: await openAsBlob(packed.path),
@@ -191,7 +193,7 @@ async function uploadContext(
         signal,
       });
     } catch (cause) {
-      if (signal?.aborted) throw new HopxAbortError(`${operation} was aborted`, { operation, cause: signal.reason });
+      if (signal?.aborted) throw abortedError(operation, signal, operation);
       const reason = redactText(cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause), secrets);
       if (reason === 'unexpected redirect') {
         throw new HopxRedirectError(`${operation}: the storage answered the context upload with a redirect, which is not followed`, { operation, location: undefined });
@@ -210,9 +212,11 @@ async function uploadContext(
 
 async function pollBuild(client: ControlPlaneClient, buildId: string, intervalMs: number, signal: AbortSignal | undefined) {
   for (;;) {
-    const status = await client.GET('/v1/templates/build/{buildID}/status', { signal, params: { path: { buildID: buildId } } });
-    if (!status.data) throw callError(status, 'GET /v1/templates/build/{buildID}/status');
-    if (TERMINAL_BUILD.has(status.data.status)) return status.data;
+    const status = dataOf(
+      await client.GET('/v1/templates/build/{buildID}/status', { signal, params: { path: { buildID: buildId } } }),
+      'GET /v1/templates/build/{buildID}/status',
+    );
+    if (TERMINAL_BUILD.has(status.status)) return status;
     await abortableSleep(intervalMs, signal, 'template build');
   }
 }
@@ -240,14 +244,13 @@ async function waitUntilActive(client: ControlPlaneClient, templateId: string, i
   const deadline = Date.now() + timeoutMs;
   let streak = 0;
   for (;;) {
-    const got = await client.GET('/v1/templates/{name}', { signal, params: { path: { name: templateId } } });
-    if (!got.data) throw callError(got, 'GET /v1/templates/{name}');
-    const { status, is_active } = got.data;
+    const template = dataOf(await client.GET('/v1/templates/{name}', { signal, params: { path: { name: templateId } } }), 'GET /v1/templates/{name}');
+    const { status, is_active } = template;
     if (status === 'failed' || status === 'error') {
-      throw new HopxTemplateBuildError(`Template ${templateId} failed while publishing: ${got.data.error_message ?? status}`, { buildId: '', logTail: [] });
+      throw new HopxTemplateBuildError(`Template ${templateId} failed while publishing: ${template.error_message ?? status}`, { buildId: '', logTail: [] });
     }
     streak = status === 'active' && is_active ? streak + 1 : 0;
-    if (streak >= 2) return got.data;
+    if (streak >= 2) return template;
     if (Date.now() > deadline) throw new HopxTimeoutError(`Template ${templateId} was not active after ${Math.round(timeoutMs / 1000)} s (last status ${status})`);
     await abortableSleep(intervalMs, signal, 'template build');
   }

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { type RichOutput, type components, createAgentClient, decodeBase64, firstImage, imageBytes, richOutputsOf } from '../../src/index.js';
+import { type DisplayData, type components, createAgentClient, decodeBase64, firstImage, imageBytes, richOutputsOf } from '../../src/index.js';
 import { assertMatchesSchema } from '../support/spec-schemas.js';
 
 type ExecuteResponse = components['schemas']['ExecuteResponse'];
@@ -61,7 +61,7 @@ describe('against Prism', () => {
     expect(sha256(image!)).toBe(sha256(Buffer.from(expected.png, 'base64')));
     expect(image!.length).toBe(Buffer.from(expected.png, 'base64').length);
     expect(pngSize(image!)).toEqual([1, 1]);
-    const png = outputs[0] as RichOutput & { type: 'image/png' };
+    const png = outputs[0] as DisplayData & { type: 'image/png' };
     expect(sha256(imageBytes(png))).toBe(sha256(image!));
   });
 

@@ -3,6 +3,7 @@
 // the API key never travels to the agent host on an upgrade.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type AgentClient,
   AuthenticationError,
   HopxApiError,
   NotFoundError,
@@ -65,11 +66,11 @@ function expectNoApiKeyInUpgrades() {
 
 /** Each public way of opening an agent WebSocket, with the route it upgrades. */
 const openers = [
-  ['openAgentSocket', '/stream', (agent: object) => openAgentSocket(agent, '/stream')],
-  ['streamExecution', '/execute/stream', (agent: object) => streamExecution(agent, { code: 'print(1)' })],
-  ['runCode', '/execute/stream', (agent: object) => runCode(agent, { code: 'print(1)' })],
-  ['openTerminal', '/terminal', (agent: object) => openTerminal(agent, { cols: 80, rows: 24 })],
-  ['watchFiles', '/files/watch', (agent: object) => watchFiles(agent, '/workspace')],
+  ['openAgentSocket', '/stream', (agent: AgentClient) => openAgentSocket(agent, '/stream')],
+  ['streamExecution', '/execute/stream', (agent: AgentClient) => streamExecution(agent, { code: 'print(1)' })],
+  ['runCode', '/execute/stream', (agent: AgentClient) => runCode(agent, { code: 'print(1)' })],
+  ['openTerminal', '/terminal', (agent: AgentClient) => openTerminal(agent, { cols: 80, rows: 24 })],
+  ['watchFiles', '/files/watch', (agent: AgentClient) => watchFiles(agent, '/workspace')],
 ] as const;
 
 describe('refused upgrade: 404', () => {

@@ -1,32 +1,15 @@
-// openapi-fetch middleware that makes every response keep the spec's promises: error bodies always
-// arrive as a flat ErrorResponse (whatever the server or a gateway sent), and a success that should
-// be JSON but is not becomes a typed error instead of a SyntaxError deep inside the call.
+// openapi-fetch middleware: a success keeps the spec's promise about its body. One that should be
+// JSON but is not becomes HopxResponseFormatError (instead of a SyntaxError deep inside the call),
+// and an empty file read as bytes is still a file.
 import type { Middleware } from 'openapi-fetch';
 import { HopxResponseFormatError } from '../errors.js';
-import { normalizeErrorBody } from './error-body.js';
-import { redactJson, redactText } from './secrets.js';
-import { type CallInfo, setCallInfo } from './transport.js';
+import { redactText } from './secrets.js';
 
-export interface ResponseChecksConfig {
-  callInfo(method: string, schemaPath: string, request: Request): Omit<CallInfo, 'operation'>;
-  secrets(): readonly string[];
-}
-
-export function responseChecks(config: ResponseChecksConfig): Middleware {
+export function checkSuccessBodies(secrets: () => readonly string[]): Middleware {
   return {
-    onRequest({ request, schemaPath }) {
-      setCallInfo(request, { operation: `${request.method} ${schemaPath}`, ...config.callInfo(request.method, schemaPath, request) });
-    },
     async onResponse({ request, response, schemaPath, options }) {
+      if (!response.ok) return undefined;
       const operation = `${request.method} ${schemaPath}`;
-      if (!response.ok) {
-        const text = await response.text();
-        const body = redactJson(normalizeErrorBody(text, response.status, response.statusText), config.secrets());
-        const headers = new Headers(response.headers);
-        headers.set('content-type', 'application/json');
-        headers.delete('content-length');
-        return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
-      }
       if (options.parseAs !== 'json') {
         // openapi-fetch turns a zero-length body into `data: undefined`; an empty file is still a file.
         if (response.headers.get('content-length') !== '0' || response.status === 204 || request.method === 'HEAD') return undefined;
@@ -50,7 +33,7 @@ export function responseChecks(config: ResponseChecksConfig): Middleware {
       try {
         parsed = JSON.parse(text);
       } catch (cause) {
-        const snippet = redactText(text.slice(0, 80), config.secrets());
+        const snippet = redactText(text.slice(0, 80), secrets());
         throw new HopxResponseFormatError(`${operation}: the ${response.status} response is not valid JSON (starts with ${JSON.stringify(snippet)})`, {
           status: response.status, operation, requestId, cause,
         });
