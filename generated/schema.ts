@@ -1010,9 +1010,10 @@ export interface paths {
          * Replace all environment variables
          * @description Replaces the whole set of custom variables with `env_vars`: variables not in the body are removed.
          *     Use `PATCH /env` to add or change some variables and keep the rest. The upstream spec leaves the
-         *     response free-form; the JavaScript SDK reads `env_vars` from it, and the Python SDK notes that some
-         *     agents answer `204 No Content` with no body instead of `200`, so clients must accept both. The
-         *     `merge` flag is ignored here according to the generated models.
+         *     response free-form; the JavaScript SDK reads `env_vars` from it, and the Python SDK handles a
+         *     `204 No Content` with no body ("Agent returns 204 No Content", `env_vars.py` `set_all`), so both
+         *     answers are declared and clients must accept both. The `merge` flag is ignored here according
+         *     to the generated SDK models.
          */
         put: operations["replaceEnvVars"];
         post?: never;
@@ -1027,10 +1028,12 @@ export interface paths {
         head?: never;
         /**
          * Merge environment variables
-         * @description Adds the variables in `env_vars` and overwrites those that already exist, keeping all others. The
-         *     SDKs always send `merge: true` (the JavaScript SDK's comment says the agent requires the flag),
-         *     although the generated models say PATCH merges regardless; this document follows the SDKs and
-         *     recommends sending it. Like `PUT /env`, some agents answer `204 No Content` with no body.
+         * @description Adds the variables in `env_vars` and overwrites those that already exist, keeping all others. Both
+         *     SDKs always send `merge: true` and mark it as a fix (the JavaScript SDK: "Agent requires merge
+         *     flag"), although the generated SDK models say PATCH merges regardless. So this operation has its
+         *     own body, `EnvVarsMergeRequest`, where a missing `merge` means `true`: send it explicitly, as the
+         *     SDKs do. Like `PUT /env`, the agent may answer `204 No Content` with no body: the Python SDK's
+         *     `update` then reads `GET /env`, and the JavaScript SDK returns `{}` when no `env_vars` came back.
          */
         patch: operations["updateEnvVars"];
         trace?: never;
@@ -3546,6 +3549,36 @@ export interface components {
             /** @description Bounding box of the match, or null when nothing matched. */
             element?: components["schemas"]["DesktopRegion"] | null;
         };
+        /**
+         * @description Body of `PATCH /env` (merge). The same fields as `EnvVarsSetRequest`, but a missing `merge`
+         *     means `true`: both SDKs always send `merge: true` on this route and mark it as a fix ("agent
+         *     requires merge flag"), so a typed caller who leaves it out asks for a merge, never a replace.
+         */
+        EnvVarsMergeRequest: {
+            /**
+             * @description Variables to add or overwrite, by name; values are strings. Variables not named here are kept.
+             * @example {
+             *       "API_KEY": "sk-1234567890abcdef",
+             *       "LOG_LEVEL": "info"
+             *     }
+             */
+            env_vars: {
+                [key: string]: string;
+            };
+            /**
+             * @description Merge with the existing variables. Both SDKs always send `true`; the agent is reported to
+             *     require it, so send it explicitly (`false` is not a documented use of this route).
+             * @default true
+             * @example true
+             */
+            merge?: boolean;
+            /**
+             * Format: date-time
+             * @description Optional client timestamp the agent uses to drop a request older than one it already applied.
+             * @example 2025-10-21T14:32:05Z
+             */
+            timestamp?: string;
+        };
         /** @description The sandbox's custom environment variables, as returned by `GET /env`. */
         EnvVarsResponse: {
             /**
@@ -3571,7 +3604,7 @@ export interface components {
              */
             timestamp?: string;
         };
-        /** @description Body of `PUT /env` (replace all) and `PATCH /env` (merge). */
+        /** @description Body of `PUT /env` (replace all). `PATCH /env` has its own body, `EnvVarsMergeRequest`. */
         EnvVarsSetRequest: {
             /**
              * @description Variables by name; values are strings.
@@ -3584,10 +3617,10 @@ export interface components {
                 [key: string]: string;
             };
             /**
-             * @description Merge with the existing variables instead of replacing them. The SDKs send `true` on
-             *     `PATCH /env`; the generated models say the method decides and this flag is ignored.
+             * @description Merge with the existing variables instead of replacing them. Neither SDK sends it on
+             *     `PUT /env`; the generated SDK models say `PUT` always replaces and ignores this flag.
              * @default false
-             * @example true
+             * @example false
              */
             merge?: boolean;
             /**
@@ -6701,6 +6734,7 @@ export type DisplayResolutionResult = components['schemas']['DisplayResolutionRe
 export type DisplayScreen = components['schemas']['DisplayScreen'];
 export type DragDropRequest = components['schemas']['DragDropRequest'];
 export type ElementLookupResponse = components['schemas']['ElementLookupResponse'];
+export type EnvVarsMergeRequest = components['schemas']['EnvVarsMergeRequest'];
 export type EnvVarsResponse = components['schemas']['EnvVarsResponse'];
 export type EnvVarsSetRequest = components['schemas']['EnvVarsSetRequest'];
 export type EnvVarsUpdateResponse = components['schemas']['EnvVarsUpdateResponse'];
@@ -8608,6 +8642,18 @@ export interface operations {
                     "application/json": components["schemas"]["EnvVarsUpdateResponse"];
                 };
             };
+            /**
+             * @description The variables were replaced, answered with no body. The Python SDK handles this answer
+             *     explicitly (its comment: "Agent returns 204 No Content"); a client then has no `env_vars`
+             *     to read.
+             */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
@@ -8664,7 +8710,7 @@ export interface operations {
                  *       "merge": true
                  *     }
                  */
-                "application/json": components["schemas"]["EnvVarsSetRequest"];
+                "application/json": components["schemas"]["EnvVarsMergeRequest"];
             };
         };
         responses: {
@@ -8691,6 +8737,18 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["EnvVarsUpdateResponse"];
                 };
+            };
+            /**
+             * @description The variables were merged, answered with no body. The Python SDK handles this answer
+             *     explicitly (its comment: "Agent returns 204 No Content"); a client then has no `env_vars`
+             *     to read.
+             */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

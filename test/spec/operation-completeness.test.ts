@@ -59,7 +59,8 @@ function problemsOf({ op, path, pathItem, api }: Operation): string[] {
     const response = deref(op.responses[status]);
     need(response.description, `a description on ${status}`);
     const content = Object.entries<Json>(response.content ?? {});
-    need(content.length > 0, `a body schema on ${status}`);
+    // `204 No Content` is the one answer that has no body by definition.
+    need(content.length > 0 || status === '204', `a body schema on ${status}`);
     for (const [type, media] of content) {
       need(media.schema, `a schema on ${status} ${type}`);
       if (/^(2\d\d|101)$/.test(status) && isJson(type)) need(hasExample(media), `an example on ${status} ${type}`);

@@ -6,6 +6,7 @@ import {
   type ControlPlaneClient,
   type ErrorBody,
   type ErrorCode,
+  type EnvVarsUpdateResponse,
   type ErrorResponse,
   type ExecuteResponse,
   type PageItem,
@@ -79,6 +80,14 @@ describe('the throwing style', () => {
     expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes')).resolves.toEqualTypeOf<SandboxList>();
     expectTypeOf(controlPlaneOrThrow.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } })).resolves.toEqualTypeOf<Sandbox>();
     expectTypeOf(agentOrThrow.POST('/execute', { body: { code: 'print(1)' } })).resolves.toEqualTypeOf<ExecuteResponse>();
+  });
+
+  test('PUT and PATCH /env may answer 204 No Content, so they resolve to the body or undefined', () => {
+    const env = { env_vars: { DEBUG: 'true' } };
+    expectTypeOf(agentOrThrow.PATCH('/env', { body: env })).resolves.toEqualTypeOf<EnvVarsUpdateResponse | undefined>();
+    expectTypeOf(agentOrThrow.PUT('/env', { body: env })).resolves.toEqualTypeOf<EnvVarsUpdateResponse | undefined>();
+    // DELETE /env declares no 204: it still resolves to the body itself.
+    expectTypeOf(agentOrThrow.DELETE('/env')).resolves.toEqualTypeOf<EnvVarsUpdateResponse>();
   });
 
   test('has no { data, error } wrapper', async () => {
