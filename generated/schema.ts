@@ -3255,7 +3255,8 @@ export interface components {
              */
             template_name?: string;
             /**
-             * @description Delete the sandbox automatically this many seconds after creation. Omit for no timeout.
+             * @description Delete the sandbox automatically this many seconds after creation. Omit for no timeout (the
+             *     official CLI's `--timeout 0`, "0 = no timeout", omits the field). No source states a minimum.
              * @example 3600
              */
             timeout_seconds?: number;
@@ -3743,8 +3744,10 @@ export interface components {
             /** @default python */
             language?: components["schemas"]["ExecutionLanguage"];
             /**
-             * @description Seconds before the run is stopped. The agent's default is 30 and its limit 300; the SDKs send
-             *     120 unless told otherwise.
+             * @description Seconds before the run is stopped. The agent's default is 30 (the older generated SDK models,
+             *     which also state the minimum of 1). No upper limit is enforced as far as any source shows: an
+             *     old generated model said 300, but both SDKs send 120 by default and pass larger values
+             *     through, so this document states none.
              * @default 30
              * @example 120
              */
@@ -5491,7 +5494,10 @@ export interface components {
         /** @description The new timeout, counted from the moment the request is handled. */
         SetSandboxTimeoutRequest: {
             /**
-             * @description Delete the sandbox this many seconds from now.
+             * @description Delete the sandbox this many seconds from now. The sources disagree on `0`: the official CLI
+             *     sends it to disable the timeout (`hopx sandbox timeout <id> 0`, "0 = no timeout"), the Python
+             *     SDK passes any value through, and the JavaScript SDK rejects values of 0 or less before
+             *     sending. This document accepts `0` and states no meaning for it beyond the CLI's.
              * @example 600
              */
             timeout_seconds: number;
@@ -6280,7 +6286,8 @@ export interface components {
             /**
              * @description Lower-case hex SHA-256 identifying the files of one `COPY` step, computed by the SDKs over the
              *     step's `COPY <src> <dest>` line and each file's relative path, mode, size, mtime and content.
-             *     The server treats it as an opaque key.
+             *     The pattern is the form both SDKs produce (a SHA-256 hex digest); the upstream spec types it
+             *     as a plain string, and the server is not known to check more than that.
              * @example 9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8
              */
             files_hash: string;
@@ -6640,7 +6647,7 @@ export interface components {
          */
         ListCursor: string;
         /**
-         * @description Maximum number of items on one page.
+         * @description Maximum number of items on one page; at most 100 (the upstream spec's "max 100").
          * @example 20
          */
         ListLimit: number;
@@ -10050,7 +10057,7 @@ export interface operations {
                  */
                 cursor?: components["parameters"]["ListCursor"];
                 /**
-                 * @description Maximum number of items on one page.
+                 * @description Maximum number of items on one page; at most 100 (the upstream spec's "max 100").
                  * @example 20
                  */
                 limit?: components["parameters"]["ListLimit"];
