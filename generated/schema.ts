@@ -59,7 +59,7 @@ export interface paths {
         /**
          * Get execution cache statistics
          * @description Reports the state of the agent's execution result cache: entries held, capacity, total hits
-         *     and the entry lifetime (`ttl`, a Go duration string such as `1h0m0s`). The upstream spec
+         *     and the entry lifetime (`ttl`, a string whose format no source documents). The upstream spec
          *     declares the body free-form; this schema follows the SDK's TypeScript model, which marks every
          *     field as present. The JavaScript SDK reads it through `sandbox.cache.stats()`.
          */
@@ -2880,12 +2880,13 @@ export interface components {
             timestamp?: string;
         };
         /**
-         * @description State of a background or asynchronous run. The agent documents `running`, `completed`,
-         *     `failed` and `killed`; one generated SDK model adds `timeout`, and async runs start `queued`.
+         * @description State of a background or asynchronous run. The upstream agent spec documents `running`,
+         *     `completed`, `failed` and `killed`; the TypeScript generated model has `timeout` instead of
+         *     `killed`, and async runs start `queued`. Since the sources disagree on the set, it is open: any
+         *     other string is valid.
          * @example running
-         * @enum {string}
          */
-        BackgroundProcessStatus: "queued" | "running" | "completed" | "failed" | "killed" | "timeout";
+        BackgroundProcessStatus: "queued" | "running" | "completed" | "failed" | "killed" | "timeout" | (string & {});
         /** @description Progress and outcome of a template build. */
         BuildStatusResponse: {
             /**
@@ -2992,7 +2993,7 @@ export interface components {
                  */
                 total_hits: number;
                 /**
-                 * @description How long an entry lives, as a Go duration string.
+                 * @description How long an entry lives. A string in the TypeScript model; no source documents its format.
                  * @example 1h0m0s
                  */
                 ttl: string;
@@ -3671,12 +3672,13 @@ export interface components {
         };
         /**
          * @description Machine-readable error code. The agent emits these upper-case values (agent v3.1.1+); the
-         *     lifecycle codes come from the Control Plane. Clients must tolerate a code they do not know
-         *     yet and fall back to the HTTP status.
+         *     lifecycle codes come from the Control Plane. An open set: the known codes autocomplete, and any
+         *     other string is valid, because clients must tolerate a code they do not know yet and fall back
+         *     to the HTTP status (the Python SDK's async agent client recognises `INVALID_TOKEN`, which the
+         *     JavaScript SDK's `ErrorCode` lacks: the sets already differ).
          * @example FILE_NOT_FOUND
-         * @enum {string}
          */
-        ErrorCode: "METHOD_NOT_ALLOWED" | "INVALID_JSON" | "MISSING_PARAMETER" | "INVALID_REQUEST" | "INTERNAL_ERROR" | "PATH_NOT_ALLOWED" | "FILE_NOT_FOUND" | "FILE_ALREADY_EXISTS" | "DIRECTORY_NOT_FOUND" | "FILE_OPERATION_FAILED" | "INVALID_PATH" | "PERMISSION_DENIED" | "COMMAND_FAILED" | "EXECUTION_TIMEOUT" | "EXECUTION_FAILED" | "PROCESS_NOT_FOUND" | "DESKTOP_NOT_AVAILABLE" | "SANDBOX_EXPIRED" | "SANDBOX_NOT_FOUND" | "SANDBOX_CREATING" | "SANDBOX_STOPPED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "INVALID_TOKEN" | "TEMPLATE_BUILD_FAILED";
+        ErrorCode: "METHOD_NOT_ALLOWED" | "INVALID_JSON" | "MISSING_PARAMETER" | "INVALID_REQUEST" | "INTERNAL_ERROR" | "PATH_NOT_ALLOWED" | "FILE_NOT_FOUND" | "FILE_ALREADY_EXISTS" | "DIRECTORY_NOT_FOUND" | "FILE_OPERATION_FAILED" | "INVALID_PATH" | "PERMISSION_DENIED" | "COMMAND_FAILED" | "EXECUTION_TIMEOUT" | "EXECUTION_FAILED" | "PROCESS_NOT_FOUND" | "DESKTOP_NOT_AVAILABLE" | "SANDBOX_EXPIRED" | "SANDBOX_NOT_FOUND" | "SANDBOX_CREATING" | "SANDBOX_STOPPED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "INVALID_TOKEN" | "TEMPLATE_BUILD_FAILED" | (string & {});
         /**
          * @description The body of every error response, on both APIs. It is flat: `error` is the human-readable
          *     message and `code` the machine-readable one. (The official Python SDK also parses a nested
@@ -4315,11 +4317,12 @@ export interface components {
              */
             go_version?: string;
             /**
-             * @description `ok` from the Control Plane, `healthy` from a ready VM Agent.
+             * @description `ok` from the Control Plane, `healthy` from a ready VM Agent. An open set: a VM Agent that is
+             *     not ready yet may answer something else (the Python SDK polls until it reads `healthy`; the
+             *     JavaScript SDK reports any other value as "not healthy"), and no source names those values.
              * @example healthy
-             * @enum {string}
              */
-            status: "ok" | "healthy" | "degraded";
+            status: "ok" | "healthy" | (string & {});
             /**
              * @description Agent uptime as a Go duration string.
              * @example 2h34m12s
@@ -5214,11 +5217,11 @@ export interface components {
             /**
              * @description What happened: `sandbox.created` (new sandbox), `sandbox.status_changed` (new `status`),
              *     `sandbox.deleted` (deleted by a client), `sandbox.expired` (deleted because `expires_at`
-             *     passed). Ignore values you do not know.
+             *     passed). An open set, as this document models the payload without a source: ignore values
+             *     you do not know.
              * @example sandbox.status_changed
-             * @enum {string}
              */
-            type: "sandbox.created" | "sandbox.status_changed" | "sandbox.deleted" | "sandbox.expired";
+            type: "sandbox.created" | "sandbox.status_changed" | "sandbox.deleted" | "sandbox.expired" | (string & {});
         };
         /** @description One page of sandboxes. Keep requesting with `cursor` = `next_cursor` while `has_more` is true. */
         SandboxList: {
@@ -5423,11 +5426,12 @@ export interface components {
          * @description Lifecycle state of a sandbox. `creating` → `running` after create; `running` ⇄ `paused`
          *     through pause and resume; `stopped` is final for the SDKs (they refuse to connect to it and
          *     create a new sandbox instead). Deleted or expired sandboxes disappear rather than taking a
-         *     state. Clients should tolerate a value they do not know yet.
+         *     state. An open set: the known states are listed for completion, and any other string is valid
+         *     (neither SDK declares a closed set: both compare `status` with string literals and the JavaScript
+         *     SDK reports an unexpected one by name), so a state added by the platform does not break a client.
          * @example running
-         * @enum {string}
          */
-        SandboxStatus: "creating" | "running" | "paused" | "stopped";
+        SandboxStatus: "creating" | "running" | "paused" | "stopped" | (string & {});
         /**
          * @description A fresh agent token. The upstream spec declares a free-form object; both SDKs read exactly
          *     `auth_token` and `token_expires_at`, so those are required here.
@@ -5960,13 +5964,15 @@ export interface components {
             template_id: string;
         };
         /**
-         * @description Status of a template build. `building` is the only in-progress value; `active`, `success`,
-         *     `completed` and `failed` are terminal (`completed` is accepted only by the JavaScript SDK, and
-         *     `failed` is the only failure).
+         * @description Status of a template build. The SDKs treat `active`, `success` and `failed` as terminal, and
+         *     the JavaScript SDK also `completed`; `building` is the in-progress value they name. No source
+         *     gives the full set: the upstream spec types it as a plain string, the SDKs keep polling through
+         *     any other value (and report `unknown` when it is missing), and the upstream spec lists `pending`
+         *     among template statuses. So this is an open set: any other string is valid and means the build is
+         *     not finished.
          * @example building
-         * @enum {string}
          */
-        TemplateBuildStatus: "building" | "active" | "success" | "completed" | "failed";
+        TemplateBuildStatus: "building" | "active" | "success" | "completed" | "failed" | (string & {});
         /**
          * @description One build step. The Python SDK sends every step in the upper-case form
          *     (`{type: RUN|COPY|ENV|WORKDIR|USER|CMD, args, filesHash?, skipCache?}`). The JavaScript SDK
@@ -6270,11 +6276,12 @@ export interface components {
          *     `failed` and `archived`; `publishing`, `success` and `error` are only observed by the SDKs'
          *     build flow (a build goes `building` → `success` → `publishing` → `active`, and `active` can
          *     briefly return to `publishing`). Only `active` templates can start sandboxes; `failed` and
-         *     `error` are final failures.
+         *     `error` are final failures. An open set: the sources list different values, and both SDKs keep
+         *     polling through a status they do not know (the Python build flow: "Continue polling for:
+         *     building, publishing, pending, etc."), so any other string is valid.
          * @example active
-         * @enum {string}
          */
-        TemplateStatus: "pending" | "building" | "publishing" | "active" | "failed" | "archived" | "success" | "error";
+        TemplateStatus: "pending" | "building" | "publishing" | "active" | "failed" | "archived" | "success" | "error" | (string & {});
         /** @description Announces one tar.gz archive of build-context files by hash and size. */
         TemplateUploadLinkRequest: {
             /**

@@ -8,8 +8,8 @@ export type ErrorBody = components['schemas']['ErrorResponse'];
 
 export interface HopxErrorInit {
   status?: number | undefined;
-  /** The API's machine-readable code; a code newer than this client is kept as a plain string. */
-  code?: ErrorCode | (string & {}) | undefined;
+  /** The API's machine-readable code. An open set: a code newer than this client is still a string. */
+  code?: ErrorCode | undefined;
   requestId?: string | undefined;
   /** Seconds the server asked us to wait (`Retry-After` or `X-RateLimit-Reset`). */
   retryAfter?: number | undefined;
@@ -23,7 +23,7 @@ export interface HopxErrorInit {
 export class HopxError extends Error {
   override name = 'HopxError';
   readonly status: number | undefined;
-  readonly code: ErrorCode | (string & {}) | undefined;
+  readonly code: ErrorCode | undefined;
   readonly requestId: string | undefined;
   readonly retryAfter: number | undefined;
   readonly operation: string | undefined;
