@@ -3680,12 +3680,31 @@ export interface components {
          */
         ErrorCode: "METHOD_NOT_ALLOWED" | "INVALID_JSON" | "MISSING_PARAMETER" | "INVALID_REQUEST" | "INTERNAL_ERROR" | "PATH_NOT_ALLOWED" | "FILE_NOT_FOUND" | "FILE_ALREADY_EXISTS" | "DIRECTORY_NOT_FOUND" | "FILE_OPERATION_FAILED" | "INVALID_PATH" | "PERMISSION_DENIED" | "COMMAND_FAILED" | "EXECUTION_TIMEOUT" | "EXECUTION_FAILED" | "PROCESS_NOT_FOUND" | "DESKTOP_NOT_AVAILABLE" | "SANDBOX_EXPIRED" | "SANDBOX_NOT_FOUND" | "SANDBOX_CREATING" | "SANDBOX_STOPPED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "INVALID_TOKEN" | "TEMPLATE_BUILD_FAILED" | (string & {});
         /**
-         * @description The body of every error response, on both APIs. It is flat: `error` is the human-readable
-         *     message and `code` the machine-readable one. (The official Python SDK also parses a nested
-         *     `{"error": {"message", "code", ...}}` form for the Control Plane; no source shows the server
-         *     sending it, so it is not part of the contract, but the TypeScript client accepts both.)
+         * @description The body of an error response, on both APIs, in one of three shapes, because the sources
+         *     disagree on the Control Plane's:
+         *
+         *     - flat, `{"error": "<message>", "code", "request_id", ...}` (`ErrorResponseFlat`): what the
+         *       platform's docs show for every error and the VM Agent's upstream spec declares; the Python
+         *       SDK's agent client reads `error` (then `message`) and `code` from it;
+         *     - nested, `{"error": {"message", "code", "request_id", "details"}}` (`ErrorResponseNested`):
+         *       what the Python SDK's Control Plane client reads (`_client.py` and `_async_client.py`,
+         *       `_handle_error`), and the JavaScript SDK's `error.message` fallback;
+         *     - top-level `message`, `{"message": "<message>", "code"}` (`ErrorResponseMessage`): what the
+         *       JavaScript SDK reads first on both APIs (`data.message || data.error.message`, with
+         *       `data.code`), and what the Python SDK's async agent client reads.
+         *
+         *     All three validate. The TypeScript client normalises any of them (and non-JSON bodies) to
+         *     the flat shape before a caller sees it.
          */
-        ErrorResponse: {
+        ErrorResponse: components["schemas"]["ErrorResponseFlat"] | components["schemas"]["ErrorResponseNested"] | components["schemas"]["ErrorResponseMessage"];
+        /**
+         * @description The flat error body: `error` is the human-readable message and `code` the machine-readable
+         *     one. It is the form the platform's docs show and the VM Agent's upstream spec declares
+         *     (`main.ErrorResponse`), and the form the TypeScript client normalises every error body to,
+         *     whatever shape arrived: `HopxApiError.body` and the `error` of a `{ data, error }` result are
+         *     always this shape.
+         */
+        ErrorResponseFlat: {
             code?: components["schemas"]["ErrorCode"];
             /**
              * @description Extra context, by code: `path` for file errors, `missing_dependencies` for
@@ -3724,6 +3743,82 @@ export interface components {
              * @example 2025-10-21T14:32:05Z
              */
             timestamp?: string;
+        };
+        /**
+         * @description An error body with a top-level `message` and no `error`: the JavaScript SDK reads `message`
+         *     first on both APIs, and the Python SDK's async agent client reads `message` and `code`.
+         * @example {
+         *       "message": "Sandbox 1761048129dsaqav4n not found",
+         *       "code": "SANDBOX_NOT_FOUND",
+         *       "request_id": "req_6512bd43d9caa6e0"
+         *     }
+         */
+        ErrorResponseMessage: {
+            code?: components["schemas"]["ErrorCode"];
+            /**
+             * @description Extra context, as in the flat form.
+             * @example {
+             *       "path": "/workspace/missing.txt"
+             *     }
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Human-readable message.
+             * @example Sandbox 1761048129dsaqav4n not found
+             */
+            message: string;
+            /**
+             * @description Identifier of the failed request (also in the `X-Request-ID` header).
+             * @example req_6512bd43d9caa6e0
+             */
+            request_id?: string;
+        };
+        /**
+         * @description The nested error body that the Python SDK's Control Plane client parses: the message, code,
+         *     request id and details inside an `error` object. No field inside is read without a fallback
+         *     (the Python SDK uses the raw body text when `message` is missing).
+         * @example {
+         *       "error": {
+         *         "message": "Rate limit exceeded",
+         *         "request_id": "req_9bf31c7ff062936a",
+         *         "details": {
+         *           "retry_after_seconds": 30
+         *         }
+         *       }
+         *     }
+         */
+        ErrorResponseNested: {
+            /** @description The error itself. */
+            error: {
+                code?: components["schemas"]["ErrorCode"];
+                /**
+                 * @description Extra context. The Python SDK reads `retry_after_seconds` on a `429` and `limit`,
+                 *     `current`, `available`, `upgrade_url` on a `403` plan limit.
+                 * @example {
+                 *       "retry_after_seconds": 30
+                 *     }
+                 */
+                details?: {
+                    [key: string]: unknown;
+                };
+                /**
+                 * @description Human-readable message.
+                 * @example Rate limit exceeded
+                 */
+                message?: string;
+                /**
+                 * @description Identifier of the failed request.
+                 * @example req_9bf31c7ff062936a
+                 */
+                request_id?: string;
+            };
+            /**
+             * @description Identifier of the failed request, when the server puts it next to `error`.
+             * @example req_9bf31c7ff062936a
+             */
+            request_id?: string;
         };
         /** @description A snippet to run synchronously. */
         ExecuteRequest: {
@@ -6754,6 +6849,9 @@ export type EnvVarsSetRequest = components['schemas']['EnvVarsSetRequest'];
 export type EnvVarsUpdateResponse = components['schemas']['EnvVarsUpdateResponse'];
 export type ErrorCode = components['schemas']['ErrorCode'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
+export type ErrorResponseFlat = components['schemas']['ErrorResponseFlat'];
+export type ErrorResponseMessage = components['schemas']['ErrorResponseMessage'];
+export type ErrorResponseNested = components['schemas']['ErrorResponseNested'];
 export type ExecuteRequest = components['schemas']['ExecuteRequest'];
 export type ExecuteResponse = components['schemas']['ExecuteResponse'];
 export type ExecuteStreamClientMessage = components['schemas']['ExecuteStreamClientMessage'];

@@ -19,7 +19,8 @@ import type { CallOptions, LogHook } from './internal/transport.js';
 export type { CallOptions, LogEntry, LogHook } from './internal/transport.js';
 
 type AnyPaths = Record<string, any>;
-type ErrorResponse = components['schemas']['ErrorResponse'];
+/** Error bodies reach the caller normalised to the flat shape, whatever the server sent (error-body.ts). */
+type ErrorResponse = components['schemas']['ErrorResponseFlat'];
 
 /** How to read a success body: JSON (the default), or as text, bytes or a stream. */
 export type ParseAs = 'json' | 'text' | 'blob' | 'arrayBuffer' | 'stream';

@@ -4,7 +4,12 @@
 import type { components } from '../generated/schema.js';
 
 type ErrorCode = components['schemas']['ErrorCode'];
-export type ErrorBody = components['schemas']['ErrorResponse'];
+/**
+ * An error body as this client hands it over: always the flat shape. The spec's `ErrorResponse` also
+ * admits a nested `{ error: { message } }` and a top-level `{ message }` (the sources disagree on
+ * the Control Plane's); src/internal/error-body.ts turns every shape into this one.
+ */
+export type ErrorBody = components['schemas']['ErrorResponseFlat'];
 
 export interface HopxErrorInit {
   status?: number | undefined;
@@ -53,7 +58,7 @@ export class HopxAbortError extends HopxError { override name = 'HopxAbortError'
 /** A success response whose body is not what the spec promises (malformed JSON, wrong content type). */
 export class HopxResponseFormatError extends HopxError { override name = 'HopxResponseFormatError'; }
 
-/** The server answered with an error status. `body` is the (normalised) ErrorResponse. */
+/** The server answered with an error status. `body` is its ErrorResponse, normalised to the flat shape. */
 export class HopxApiError extends HopxError {
   override name = 'HopxApiError';
   declare readonly status: number;

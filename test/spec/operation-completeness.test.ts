@@ -133,7 +133,9 @@ describe('platform facts the spec must keep', () => {
       'INVALID_REQUEST', 'INTERNAL_ERROR', 'SANDBOX_EXPIRED', 'SANDBOX_NOT_FOUND', 'SANDBOX_CREATING',
       'SANDBOX_STOPPED', 'TOKEN_EXPIRED', 'TOKEN_INVALID', 'TEMPLATE_BUILD_FAILED', 'INVALID_TOKEN'];
     expect([...codes].sort()).toEqual([...wire].sort());
-    expect(spec.components.schemas.ErrorResponse.properties.code.$ref).toBe('#/components/schemas/ErrorCode');
+    for (const shape of ['ErrorResponseFlat', 'ErrorResponseMessage']) {
+      expect(spec.components.schemas[shape].properties.code.$ref, shape).toBe('#/components/schemas/ErrorCode');
+    }
   });
 
   it('accepts the API key as X-API-Key or Bearer, and the sandbox JWT as Bearer', () => {
