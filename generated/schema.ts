@@ -2789,7 +2789,7 @@ export interface components {
              * @description Id to stop the command with (`cmd_` followed by digits and letters).
              * @example cmd_1761048301abcd
              */
-            process_id: string;
+            process_id?: string;
             status?: components["schemas"]["BackgroundProcessStatus"];
             /**
              * Format: date-time
@@ -2871,7 +2871,7 @@ export interface components {
              */
             count?: number;
             /** @description One entry per background run. */
-            processes: components["schemas"]["ProcessInfo"][];
+            processes?: components["schemas"]["ProcessInfo"][];
             /**
              * Format: date-time
              * @description When the list was taken.
@@ -2969,41 +2969,71 @@ export interface components {
             timestamp?: string;
         };
         /**
-         * @description Statistics of the agent's execution result cache, from `GET /cache/stats`. Follows the SDK's
-         *     TypeScript model (`CacheStatsResponse`), which marks every field as present; the upstream
-         *     spec declares the body free-form.
+         * @description Statistics of the agent's execution result cache, from `GET /cache/stats`. The sources
+         *     disagree on the shape, so no field is guaranteed: the SDK's TypeScript model
+         *     (`CacheStatsResponse`) nests `size`, `max_size`, `total_hits` and `ttl` under `cache`, while
+         *     the Python SDK's `cache.stats()` docstring reads top-level `hits`, `misses`, `hit_rate`,
+         *     `size` and `count`; neither SDK reads the body itself, and the upstream spec declares it
+         *     free-form. Both shapes are described.
          */
         CacheStats: {
             /** @description The cache counters. */
-            cache: {
+            cache?: {
                 /**
                  * @description Most entries the cache holds before evicting.
                  * @example 1000
                  */
-                max_size: number;
+                max_size?: number;
                 /**
                  * @description Entries currently cached.
                  * @example 12
                  */
-                size: number;
+                size?: number;
                 /**
                  * Format: int64
                  * @description Lookups answered from the cache since the agent started.
                  * @example 30
                  */
-                total_hits: number;
+                total_hits?: number;
                 /**
                  * @description How long an entry lives. A string in the TypeScript model; no source documents its format.
                  * @example 1h0m0s
                  */
-                ttl: string;
+                ttl?: string;
             };
+            /**
+             * @description Entries in the cache (top-level, as the Python SDK's docstring reads it).
+             * @example 12
+             */
+            count?: number;
+            /**
+             * @description `hits / (hits + misses)`; the Python SDK's docstring formats it as a percentage of 1 (`:.2%`).
+             * @example 0.75
+             */
+            hit_rate?: number;
+            /**
+             * Format: int64
+             * @description Lookups answered from the cache (top-level, as the Python SDK's docstring reads it).
+             * @example 30
+             */
+            hits?: number;
+            /**
+             * Format: int64
+             * @description Lookups that missed (top-level, as the Python SDK's docstring reads it).
+             * @example 10
+             */
+            misses?: number;
+            /**
+             * @description Size of the cache, in megabytes per the Python SDK's docstring (top-level).
+             * @example 1.5
+             */
+            size?: number;
             /**
              * Format: date-time
              * @description When the statistics were taken.
              * @example 2025-10-21T14:32:05Z
              */
-            timestamp: string;
+            timestamp?: string;
         };
         /**
          * @description Clipboard text returned by `GET /desktop/clipboard/get`. The Python SDK reads `text`, the
@@ -3030,7 +3060,7 @@ export interface components {
              *       "Hello from clipboard!"
              *     ]
              */
-            history: string[];
+            history?: string[];
         };
         /**
          * @description Body of `POST /desktop/clipboard/set`, in either SDK's shape: `{content}` from the JavaScript
@@ -3089,7 +3119,10 @@ export interface components {
              */
             workdir?: string;
         };
-        /** @description The result of a command that has exited. */
+        /**
+         * @description The result of a command that has exited. No field is guaranteed: the Python SDK reads
+         *     `stdout`, `stderr`, `exit_code` and `execution_time` with defaults and never reads `success`.
+         */
         CommandResponse: {
             /**
              * @description The command line that ran.
@@ -3100,12 +3133,12 @@ export interface components {
              * @description Duration of the command, in seconds.
              * @example 0.007
              */
-            execution_time: number;
+            execution_time?: number;
             /**
              * @description Exit code of the command.
              * @example 0
              */
-            exit_code: number;
+            exit_code?: number;
             /**
              * @description Operating-system process id the command ran as.
              * @example 4902
@@ -3115,17 +3148,17 @@ export interface components {
              * @description Everything the command wrote to standard error.
              * @example
              */
-            stderr: string;
+            stderr?: string;
             /**
              * @description Everything the command wrote to standard output.
              * @example main.py
              */
-            stdout: string;
+            stdout?: string;
             /**
              * @description True when the command exited with code 0.
              * @example true
              */
-            success: boolean;
+            success?: boolean;
             /**
              * Format: date-time
              * @description When the command finished.
@@ -3181,7 +3214,7 @@ export interface components {
              * @description Exit code of the command.
              * @example 0
              */
-            exit_code: number;
+            exit_code?: number;
             /**
              * Format: date-time
              * @description When the command exited.
@@ -3293,7 +3326,7 @@ export interface components {
              *       "2025-10-21T14:32:05Z Xvfb started on display :1 (1920x1080x24)"
              *     ]
              */
-            logs: string[];
+            logs?: string[];
         };
         /**
          * @description Mouse button.
@@ -3322,7 +3355,7 @@ export interface components {
         /** @description Desktop-related processes. */
         DesktopProcessList: {
             /** @description The processes. */
-            processes: components["schemas"]["DesktopProcess"][];
+            processes?: components["schemas"]["DesktopProcess"][];
         };
         /**
          * @description A screen rectangle in pixels: the body of `POST /desktop/screenshot/region`, and the bounding
@@ -3350,7 +3383,11 @@ export interface components {
              */
             y: number;
         };
-        /** @description One top-level window on the desktop. */
+        /**
+         * @description One top-level window on the desktop. No field is guaranteed: the Python SDK reads every one
+         *     with a default (`id` "", `title` "", coordinates and sizes 0, `pid` none) and the TypeScript
+         *     model marks `pid` optional.
+         */
         DesktopWindow: {
             /**
              * @description Virtual desktop (workspace) number the window is on.
@@ -3361,8 +3398,8 @@ export interface components {
              * @description Height in pixels.
              * @example 800
              */
-            height: number;
-            id: components["schemas"]["DesktopWindowId"];
+            height?: number;
+            id?: components["schemas"]["DesktopWindowId"];
             /**
              * @description Whether the window has focus.
              * @example true
@@ -3377,27 +3414,27 @@ export interface components {
              * @description Id of the process that owns the window.
              * @example 1423
              */
-            pid: number;
+            pid?: number;
             /**
              * @description Window title.
              * @example Mozilla Firefox
              */
-            title: string;
+            title?: string;
             /**
              * @description Width in pixels.
              * @example 1280
              */
-            width: number;
+            width?: number;
             /**
              * @description Left edge in pixels (may be negative for windows partly off-screen).
              * @example 0
              */
-            x: number;
+            x?: number;
             /**
              * @description Top edge in pixels (may be negative for windows partly off-screen).
              * @example 0
              */
-            y: number;
+            y?: number;
         };
         /**
          * @description X11 window id. The generated Python model types it as an integer, the TypeScript one as a
@@ -3408,7 +3445,7 @@ export interface components {
         /** @description Open windows. */
         DesktopWindowList: {
             /** @description Top-level windows, in the order the agent reports them. */
-            windows: components["schemas"]["DesktopWindow"][];
+            windows?: components["schemas"]["DesktopWindow"][];
         };
         /** @description Body naming one window, for focus, close and minimize. */
         DesktopWindowRequest: {
@@ -3441,7 +3478,7 @@ export interface components {
              * @description Height in pixels.
              * @example 1080
              */
-            height: number;
+            height?: number;
             /**
              * @description Refresh rate in hertz, when known.
              * @example 60
@@ -3451,7 +3488,7 @@ export interface components {
              * @description Width in pixels.
              * @example 1920
              */
-            width: number;
+            width?: number;
         };
         /** @description A screen resolution; also the body of `POST /desktop/display/set` (Python SDK, and JavaScript SDK on its own path). */
         DisplayResolution: {
@@ -3472,10 +3509,21 @@ export interface components {
          */
         DisplayResolutionList: {
             /** @description Resolutions the display can be switched to. */
-            resolutions: ([
+            resolutions?: ([
                 number,
                 number
-            ] | components["schemas"]["DisplayResolution"])[];
+            ] | {
+                /**
+                 * @description Height in pixels.
+                 * @example 1080
+                 */
+                height?: number;
+                /**
+                 * @description Width in pixels.
+                 * @example 1920
+                 */
+                width?: number;
+            })[];
         };
         /** @description The display after `POST /desktop/display/set`. The Python SDK falls back to the requested size and depth 24 for missing fields. */
         DisplayResolutionResult: {
@@ -3596,7 +3644,7 @@ export interface components {
              *       "API_KEY": "***MASKED***"
              *     }
              */
-            env_vars: {
+            env_vars?: {
                 [key: string]: string;
             };
             /**
@@ -3858,19 +3906,21 @@ export interface components {
         };
         /**
          * @description The result of a finished run. The rich fields (`png`, `svg`, `html`, `markdown`, `json`,
-         *     `result`) are present only when the code produced that kind of output.
+         *     `result`) are present only when the code produced that kind of output. No field is
+         *     guaranteed: the Python SDK reads each with a default (`success` true, `stdout`/`stderr` "",
+         *     `exit_code` 0, `execution_time` 0.0, and all of them for an empty body).
          */
         ExecuteResponse: {
             /**
              * @description Wall-clock duration of the run, in seconds.
              * @example 0.042
              */
-            execution_time: number;
+            execution_time?: number;
             /**
              * @description Exit code of the run (0 on success).
              * @example 0
              */
-            exit_code: number;
+            exit_code?: number;
             /**
              * @description A `text/html` output, e.g. a pandas DataFrame or a plotly chart.
              * @example <table><tr><th>a</th></tr><tr><td>1</td></tr></table>
@@ -3910,17 +3960,17 @@ export interface components {
              * @description Everything the run wrote to standard error.
              * @example
              */
-            stderr: string;
+            stderr?: string;
             /**
              * @description Everything the run wrote to standard output.
              * @example Hello, World!
              */
-            stdout: string;
+            stdout?: string;
             /**
              * @description True when the run exited with code 0.
              * @example true
              */
-            success: boolean;
+            success?: boolean;
             /**
              * @description An `image/svg+xml` output, as SVG markup.
              * @example <svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>
@@ -4140,7 +4190,7 @@ export interface components {
              * @description The whole file as UTF-8 text.
              * @example print('Hello from HopX')
              */
-            content: string;
+            content?: string;
             /**
              * @description Path of the file that was read.
              * @example /workspace/hello.py
@@ -4162,7 +4212,7 @@ export interface components {
              * @description Whether a file or directory exists at the path.
              * @example true
              */
-            exists: boolean;
+            exists?: boolean;
             /**
              * @description Whether the existing path is a directory.
              * @example false
@@ -4211,12 +4261,12 @@ export interface components {
              * @description File or directory name, without the directory.
              * @example hello.py
              */
-            name: string;
+            name?: string;
             /**
              * @description Full path of the entry.
              * @example /workspace/hello.py
              */
-            path: string;
+            path?: string;
             /**
              * @description Unix permissions, e.g. `-rw-r--r--` or `drwxr-xr-x` (upstream spelling).
              * @example -rw-r--r--
@@ -4237,7 +4287,7 @@ export interface components {
              */
             count?: number;
             /** @description The directory's entries. May contain `null` items, which clients skip. */
-            files: (components["schemas"]["FileInfo"] | null)[];
+            files?: (components["schemas"]["FileInfo"] | null)[];
             /**
              * @description The directory that was listed.
              * @example /workspace
@@ -4324,7 +4374,7 @@ export interface components {
              * @description Human-readable message.
              * @example Access to path /etc is not allowed
              */
-            error: string;
+            error?: string;
             /**
              * Format: date-time
              * @description When the error happened.
@@ -4417,7 +4467,7 @@ export interface components {
              *     JavaScript SDK reports any other value as "not healthy"), and no source names those values.
              * @example healthy
              */
-            status: "ok" | "healthy" | (string & {});
+            status?: "ok" | "healthy" | (string & {});
             /**
              * @description Agent uptime as a Go duration string.
              * @example 2h34m12s
@@ -4520,7 +4570,7 @@ export interface components {
         /** @description The agent's Jupyter kernel sessions. */
         JupyterSessionListResponse: {
             /** @description One entry per kernel session. */
-            sessions: components["schemas"]["JupyterSession"][];
+            sessions?: components["schemas"]["JupyterSession"][];
         };
         /** @description Body of `POST /desktop/keyboard/type`. The Python SDK adds `delay_ms`; the JavaScript SDK does not. */
         KeyboardTypeRequest: {
@@ -4814,7 +4864,7 @@ export interface components {
              * @description Recognised text, lines separated by newlines; empty when nothing was found.
              * @example Welcome to HopX
              */
-            text: string;
+            text?: string;
         };
         /**
          * @description Answer of `GET /ping`: a flat map of strings. The upstream spec guarantees only that every
@@ -5098,7 +5148,7 @@ export interface components {
          *     `/stream/ipython`. Unverified: no source documents it; modelled on `RichOutput`.
          */
         RichStreamDisplay: {
-            output: components["schemas"]["RichOutput"];
+            output?: components["schemas"]["RichOutput"];
             /**
              * Format: date-time
              * @description When the output was captured.
@@ -5116,8 +5166,10 @@ export interface components {
         /**
          * @description A sandbox: an isolated VM started from a template, with its own VM Agent reachable at
          *     `public_host`. Returned by create (with the agent token) and get, and listed by
-         *     `GET /v1/sandboxes`. The upstream spec marks no field as required; `id`, `object`, `status` and
-         *     `created_at` are always present in every source.
+         *     `GET /v1/sandboxes`. The upstream spec marks no field as required. Only `status` is: both SDKs
+         *     read it without a fallback. The JavaScript SDK reads the id as `id || sandbox_id` (and on
+         *     create `sandbox_id || sandboxId || id`), and the Python SDK reads `created_at` with `.get`, so
+         *     neither is guaranteed (docs/spec-audit.md).
          */
         Sandbox: {
             /**
@@ -5131,7 +5183,7 @@ export interface components {
              * @description When the sandbox was created.
              * @example 2025-10-21T12:02:09Z
              */
-            created_at: string;
+            created_at?: string;
             /**
              * Format: uri
              * @description Alternative agent URL; the Python SDK falls back to it when `public_host` is missing.
@@ -5152,10 +5204,11 @@ export interface components {
              */
             expires_at?: string | null;
             /**
-             * @description Sandbox id, used in every `/v1/sandboxes/{id}` path.
+             * @description Sandbox id, used in every `/v1/sandboxes/{id}` path. The Python SDK reads it directly; the
+             *     JavaScript SDK falls back to `sandbox_id` when it is missing.
              * @example 1761048129dsaqav4n
              */
-            id: string;
+            id?: string;
             /**
              * @description Whether the sandbox can reach the internet.
              * @example true
@@ -5176,7 +5229,7 @@ export interface components {
              * @example sandbox
              * @constant
              */
-            object: "sandbox";
+            object?: "sandbox";
             /**
              * @description Owning organization (an integer here, although templates carry it as a string).
              * @example 4821
@@ -5293,7 +5346,7 @@ export interface components {
              * @description Event id, also the SSE `id`; send it back as `Last-Event-ID` to resume.
              * @example 1761048131000-1
              */
-            id: string;
+            id?: string;
             /** @description The state before this event; `null` for `sandbox.created`. */
             previous_status?: components["schemas"]["SandboxStatus"] | null;
             sandbox?: components["schemas"]["Sandbox"];
@@ -5301,14 +5354,14 @@ export interface components {
              * @description The sandbox the event is about.
              * @example 1761048129dsaqav4n
              */
-            sandbox_id: string;
+            sandbox_id?: string;
             status?: components["schemas"]["SandboxStatus"];
             /**
              * Format: date-time
              * @description When the event happened.
              * @example 2025-10-21T12:02:11Z
              */
-            timestamp: string;
+            timestamp?: string;
             /**
              * @description What happened: `sandbox.created` (new sandbox), `sandbox.status_changed` (new `status`),
              *     `sandbox.deleted` (deleted by a client), `sandbox.expired` (deleted because `expires_at`
@@ -5321,12 +5374,12 @@ export interface components {
         /** @description One page of sandboxes. Keep requesting with `cursor` = `next_cursor` while `has_more` is true. */
         SandboxList: {
             /** @description The sandboxes on this page. Can be `null` instead of an empty array. */
-            data: components["schemas"]["Sandbox"][] | null;
+            data?: components["schemas"]["Sandbox"][] | null;
             /**
              * @description Whether another page follows.
              * @example false
              */
-            has_more: boolean;
+            has_more?: boolean;
             /**
              * @description Cursor for the next page, `null` on the last page. Absent from the upstream spec, read by both SDKs.
              * @example eyJpZCI6IjE3NjEwNDgxMjlkc2FxYXY0biJ9
@@ -5337,7 +5390,7 @@ export interface components {
              * @example list
              * @constant
              */
-            object: "list";
+            object?: "list";
             /**
              * @description Identifier of this request.
              * @example req_8f14e45fceea167a
@@ -5428,20 +5481,20 @@ export interface components {
              * @description Event id, also the SSE `id`; send it back as `Last-Event-ID` to resume.
              * @example 1761048190000-1
              */
-            id: string;
+            id?: string;
             memory?: components["schemas"]["SandboxMetricsMemory"];
             network?: components["schemas"]["SandboxMetricsNetwork"];
             /**
              * @description The sandbox measured.
              * @example 1761048129dsaqav4n
              */
-            sandbox_id: string;
+            sandbox_id?: string;
             /**
              * Format: date-time
              * @description When the sample was taken.
              * @example 2025-10-21T12:03:10Z
              */
-            timestamp: string;
+            timestamp?: string;
             /**
              * @description Always `sandbox.metrics`.
              * @example sandbox.metrics
@@ -5505,17 +5558,17 @@ export interface components {
              * @description Disk size in megabytes.
              * @example 10240
              */
-            disk_mb: number;
+            disk_mb?: number;
             /**
              * @description Memory in megabytes.
              * @example 2048
              */
-            memory_mb: number;
+            memory_mb?: number;
             /**
              * @description Virtual CPUs.
              * @example 2
              */
-            vcpu: number;
+            vcpu?: number;
         };
         /**
          * @description Lifecycle state of a sandbox. `creating` → `running` after create; `running` ⇄ `paused`
@@ -5529,14 +5582,15 @@ export interface components {
         SandboxStatus: "creating" | "running" | "paused" | "stopped" | (string & {});
         /**
          * @description A fresh agent token. The upstream spec declares a free-form object; both SDKs read exactly
-         *     `auth_token` and `token_expires_at`, so those are required here.
+         *     `auth_token` and `token_expires_at`, but only after checking that both are there (and do
+         *     nothing otherwise), so neither is guaranteed: a client must check for them.
          */
         SandboxTokenResponse: {
             /**
              * @description Agent token (JWT), sent to the VM Agent as `Authorization: Bearer <auth_token>`.
              * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxNzYxMDQ4MTI5ZHNhcWF2NG4iLCJpYXQiOjE3NjEwNTE3MjksImV4cCI6MTc2MTEzODEyOX0.bm90LWEtcmVhbC1zaWduYXR1cmUtZmVkY2JhOTg3NjU0
              */
-            auth_token: string;
+            auth_token?: string;
             /**
              * @description Identifier of this request.
              * @example req_8e296a067a375633
@@ -5547,7 +5601,7 @@ export interface components {
              * @description When the token expires (RFC 3339).
              * @example 2025-10-22T13:02:09Z
              */
-            token_expires_at: string;
+            token_expires_at?: string;
         };
         /**
          * @description A screenshot as JSON, the shape the JavaScript SDK reads (`size` and `timestamp` come from
@@ -5675,7 +5729,7 @@ export interface components {
              */
             count?: number;
             /** @description One entry per process. */
-            processes: components["schemas"]["SystemProcess"][];
+            processes?: components["schemas"]["SystemProcess"][];
         };
         /** @description Usage of one capacity-bound resource (memory or the root disk), in bytes. */
         SystemResourceUsage: {
@@ -5784,10 +5838,13 @@ export interface components {
              */
             id: string;
             /**
-             * @description Whether sandboxes can be created from it now. The build flow waits for this and `status: active`.
+             * @description Whether sandboxes can be created from it now. The build flow waits for this to be `true`
+             *     and `status: active`. Not guaranteed, and `null` has been seen: the JavaScript SDK's
+             *     changelog (0.3.7) fixed treating an `undefined` or `null` `is_active` as `true`; both SDKs
+             *     now treat anything but `true` as not active.
              * @example true
              */
-            is_active?: boolean;
+            is_active?: boolean | null;
             /**
              * @description Whether it is a public template (which cannot be deleted).
              * @example true
@@ -5920,7 +5977,7 @@ export interface components {
              * @description One log line.
              * @example Step 1/5: RUN pip install --no-cache-dir numpy pandas fastapi uvicorn
              */
-            message: string;
+            message?: string;
             /**
              * Format: int64
              * @description Offset just after this line; usable as `offset` in the JSON form.
@@ -5935,7 +5992,12 @@ export interface components {
              */
             timestamp?: string;
         };
-        /** @description One chunk of a build's log, as the SDKs poll it with `?offset=`. */
+        /**
+         * @description One chunk of a build's log, as the SDKs poll it with `?offset=`. No field is guaranteed: both
+         *     SDKs default every one of them (`logs || ""`, `offset || offset`, `status || "unknown"`,
+         *     `complete || false` in JavaScript; `.get(...)` with the same defaults in Python). Treat a
+         *     missing `logs` as nothing new and a missing `offset` as "ask again from the same offset".
+         */
         TemplateBuildLogs: {
             /**
              * @description `true` when the build has ended and no more log lines will come.
@@ -5949,13 +6011,13 @@ export interface components {
              * @example Step 1/5: RUN pip install numpy
              *     Collecting numpy
              */
-            logs: string;
+            logs?: string;
             /**
              * Format: int64
              * @description The offset to send on the next call. Its unit is not documented; treat it as opaque.
              * @example 3
              */
-            offset: number;
+            offset?: number;
             /**
              * @description Identifier of this request (also in `X-Request-ID`).
              * @example req_c9f0f895fb98ab91
@@ -6133,20 +6195,20 @@ export interface components {
              * @description Event id, also sent as the SSE `id` for `Last-Event-ID`.
              * @example 1761057372000-1
              */
-            id: string;
+            id?: string;
             status?: components["schemas"]["TemplateStatus"];
             template?: components["schemas"]["TemplateListItem"];
             /**
              * @description Numeric id of the template, as a string.
              * @example 318
              */
-            template_id: string;
+            template_id?: string;
             /**
              * Format: date-time
              * @description When the change happened.
              * @example 2025-10-21T14:36:52Z
              */
-            timestamp: string;
+            timestamp?: string;
             /**
              * @description What happened to the template.
              * @example template.status_changed
@@ -6157,7 +6219,7 @@ export interface components {
         /** @description A list of templates. `data` is `null` rather than `[]` when nothing matches. */
         TemplateList: {
             /** @description The templates; `null` when there are none. */
-            data: components["schemas"]["TemplateListItem"][] | null;
+            data?: components["schemas"]["TemplateListItem"][] | null;
             /**
              * @description Whether more templates exist beyond this list. No SDK pages through templates.
              * @example false
@@ -6239,10 +6301,10 @@ export interface components {
              */
             id: string;
             /**
-             * @description Whether sandboxes can be created from it now (not in the upstream list schema).
+             * @description Whether sandboxes can be created from it now (not in the upstream list schema); may be `null`, as on `Template`.
              * @example true
              */
-            is_active?: boolean;
+            is_active?: boolean | null;
             /**
              * @description Whether it is a public template.
              * @example true
@@ -6427,13 +6489,25 @@ export interface components {
         };
         /** @description A message the client sends on `/terminal`. */
         TerminalClientMessage: components["schemas"]["TerminalInput"] | components["schemas"]["TerminalResize"];
-        /** @description Server → client. The shell ended; the server may then drop the connection without a close frame. */
+        /**
+         * @description Server → client. The shell ended; the server may then drop the connection without a close
+         *     frame. The exit code's name is not settled, so both spellings are accepted and neither is
+         *     required: the JavaScript SDK's `TerminalExitMessage` type and the Python SDK's `terminal.py`
+         *     docstrings name it `code`, and the official CLI reads `code` with a default of 0
+         *     (`commands/terminal.py`); another official client is reported to read `exitCode`. Read
+         *     `code`, then `exitCode`.
+         */
         TerminalExit: {
             /**
-             * @description Exit code of the shell.
+             * @description Exit code of the shell (the spelling the SDKs' types, the Python docstrings and the CLI use).
              * @example 0
              */
-            code: number;
+            code?: number;
+            /**
+             * @description Exit code of the shell, under the camelCase name another official client reads.
+             * @example 0
+             */
+            exitCode?: number;
             /**
              * @description Message kind. (enum property replaced by openapi-typescript)
              * @enum {string}
@@ -6460,7 +6534,7 @@ export interface components {
              * @example main.py  data.csv
              *     $
              */
-            data: string;
+            data?: string;
             /**
              * @description Message kind. (enum property replaced by openapi-typescript)
              * @enum {string}
@@ -6488,8 +6562,10 @@ export interface components {
         /** @description A message the server sends on `/terminal`. */
         TerminalServerMessage: components["schemas"]["TerminalOutput"] | components["schemas"]["TerminalExit"];
         /**
-         * @description State of the VNC server. Both SDKs read `running`, `display`, `port` and `url`; `password`
-         *     and `websocket_url` come from the older generated SDK models and may be absent.
+         * @description State of the VNC server. Both SDKs read `display`, `port` and `url`; neither trusts `running`
+         *     (both hard-code it to `true` on the object they return, and the Python SDK's reads default
+         *     it), so no field is guaranteed. `password` and `websocket_url` come from the older generated
+         *     SDK models and may be absent.
          */
         VncInfo: {
             /**
@@ -6511,7 +6587,7 @@ export interface components {
              * @description Whether the VNC server runs.
              * @example true
              */
-            running: boolean;
+            running?: boolean;
             /**
              * Format: uri
              * @description VNC URL to give a viewer.

@@ -76,14 +76,16 @@ async function* poll(
       if (!result.data) throw errorOf(result, NAME)!;
       page = result.data;
     }
-    const lines = page.logs.split('\n').filter((line) => line.trim() !== '');
+    // Neither `logs` nor `offset` is guaranteed (both SDKs default them: `logs || ""`,
+    // `offset || offset`): no text means nothing new, no offset means ask again from the same place.
+    const lines = (page.logs ?? '').split('\n').filter((line) => line.trim() !== '');
     const done = isLast(page);
     for (const [i, message] of lines.entries()) {
       const last = i === lines.length - 1;
       yield { message, level: levelOf(message), status: page.status, complete: last ? done : false, offset: last ? page.offset : undefined };
     }
     if (done) return;
-    offset = page.offset;
+    offset = page.offset ?? offset;
     page = undefined;
     await abortableSleep(intervalMs, signal, NAME);
   }

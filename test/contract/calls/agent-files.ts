@@ -107,8 +107,8 @@ export const agentFilesCalls: ContractCall[] = [
       const { data, response } = await agent.GET('/files/list', { params: { query: { path: '/workspace' } } });
       expect(response.status).toBe(200);
       expect(data?.path).toBe('/workspace');
-      expect(data?.files.map((f) => f?.name)).toEqual(['hello.py', 'data']);
-      expect(data?.files[1]?.is_directory).toBe(true);
+      expect(data?.files?.map((f) => f?.name)).toEqual(['hello.py', 'data']);
+      expect(data?.files?.[1]?.is_directory).toBe(true);
     },
   },
   {
@@ -117,8 +117,8 @@ export const agentFilesCalls: ContractCall[] = [
     async run({ agent }) {
       const { data } = await agent.GET('/files/list', { headers: { Prefer: 'example=alternate' } });
       expect(data?.files).toHaveLength(2);
-      expect(data?.files[0]?.is_dir).toBe(false);
-      expect(data?.files[1]).toBeNull();
+      expect(data?.files?.[0]?.is_dir).toBe(false);
+      expect(data?.files?.[1]).toBeNull();
     },
   },
 
