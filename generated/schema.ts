@@ -957,7 +957,7 @@ export interface paths {
          * Read text on screen with OCR
          * @description Runs optical character recognition over a screen rectangle and returns the text found. Both
          *     SDKs send `{x, y, width, height, language}` with `language` defaulting to `eng` (a Tesseract
-         *     language code). OCR can be slow on large regions; the SDKs let callers raise the timeout.
+         *     language code). The Python SDK lets callers set the request timeout of this call.
          */
         post: operations["recognizeText"];
         delete?: never;
@@ -980,7 +980,7 @@ export interface paths {
          * @description Blocks until the given text appears on screen, or `timeout` seconds pass, and returns its
          *     bounding box. Both SDKs call this route with `{text, timeout}` (default 30 s), but the
          *     upstream agent spec does not list it; set the HTTP client timeout above `timeout` (the
-         *     Python SDK adds 5 s). No source says how a timeout is reported; this document assumes an
+         *     Python SDK adds 30 s). No source says how a timeout is reported; this document assumes an
          *     error status or `element: null`.
          */
         post: operations["waitForElement"];
@@ -1126,8 +1126,7 @@ export interface paths {
          * Run code in the IPython kernel
          * @description Runs Python code in the sandbox's IPython kernel, so magics and shell escapes work and rich
          *     results come back in the same fields as `POST /execute`. Only the JavaScript SDK calls it
-         *     (`runIpython`, default `timeout` 60); the upstream agent spec omits it. SDK notes report that
-         *     some agent builds answer with empty `stdout` here, so check your agent before relying on it.
+         *     (`runIpython`, default `timeout` 60); the upstream agent spec omits it.
          */
         post: operations["executeIpython"];
         delete?: never;
@@ -1365,8 +1364,11 @@ export interface paths {
          * Read a text file
          * @description Returns the whole content of one file as a UTF-8 string inside a JSON object, with its path and
          *     size. Use it for text only: binary content is not base64-encoded here, so fetch binary files with
-         *     `GET /files/download` instead. Percent-encode the `path` query value; the Python SDK interpolates
-         *     it into the URL unencoded, so paths containing `&`, `#`, `+` or spaces may fail from that client.
+         *     `GET /files/download` instead. Percent-encode the `path` query value. The JavaScript SDK and the
+         *     synchronous Python SDK pass it as a query parameter, which encodes it; the Python SDK's async
+         *     client (`_async_files.py`, also for `/files/list`, `/files/exists` and `/files/download`)
+         *     interpolates it into the URL unencoded, so paths containing `&`, `#` or `+` may fail from that
+         *     client.
          *     A missing file answers `404` (`FILE_NOT_FOUND`), a path outside the allowed directories `403`
          *     (`PATH_NOT_ALLOWED`).
          */
@@ -2115,8 +2117,11 @@ export interface paths {
         /**
          * Set the sandbox timeout
          * @description Sets when the sandbox is automatically deleted: `timeout_seconds` from now, replacing any
-         *     earlier timeout (use it to extend a sandbox's life). The SDKs refuse values of zero or less
-         *     before sending. The upstream `200` body is free-form and the SDKs ignore it; this document
+         *     earlier timeout (use it to extend a sandbox's life). The sources disagree on `0`: the official
+         *     CLI sends it to disable the timeout (`hopx sandbox timeout <id> 0`, "0 = no timeout"), the
+         *     Python SDK passes any value through, and the JavaScript SDK refuses values of zero or less
+         *     before sending; this document accepts `0` without promising what the platform does with it.
+         *     The upstream `200` body is free-form and the SDKs ignore it; this document
          *     returns the loose `SandboxActionResponse`, which may echo the new `timeout_seconds` and
          *     `expires_at`. The upstream spec lists no `404` for this route, which is almost certainly an
          *     omission; an unknown sandbox answers `404` here as everywhere else.
@@ -2828,7 +2833,8 @@ export interface components {
             timeout?: number;
             /**
              * @description Working directory. Not in the upstream spec: the JavaScript SDK sends it, the Python SDK
-             *     omits it, and background code is reported to run in `/tmp/hopx-exec` regardless.
+             *     omits it, and the Python SDK's changelog says background code always runs in
+             *     `/tmp/hopx-exec`.
              * @example /workspace
              */
             workdir?: string;
@@ -3278,8 +3284,9 @@ export interface components {
             region?: string;
             /**
              * @description Template id. Always sent as a JSON string (the SDKs convert numbers with `String()` /
-             *     `str()`); the server is said to accept an integer too, but this document specifies the
-             *     string.
+             *     `str()`, the JavaScript SDK with the comment "Force string for FlexibleTemplateID"). The
+             *     upstream spec's `FlexibleTemplateID` type suggests the server accepts an integer too; this
+             *     document specifies the string.
              * @example 291
              */
             template_id?: string;
