@@ -59,7 +59,7 @@ export interface paths {
         /**
          * Get execution cache statistics
          * @description Reports the state of the agent's execution result cache: entries held, capacity, total hits
-         *     and the entry lifetime (`ttl`, a Go duration string such as `1h0m0s`). The upstream spec
+         *     and the entry lifetime (`ttl`, a string whose format no source documents). The upstream spec
          *     declares the body free-form; this schema follows the SDK's TypeScript model, which marks every
          *     field as present. The JavaScript SDK reads it through `sandbox.cache.stats()`.
          */
@@ -957,7 +957,7 @@ export interface paths {
          * Read text on screen with OCR
          * @description Runs optical character recognition over a screen rectangle and returns the text found. Both
          *     SDKs send `{x, y, width, height, language}` with `language` defaulting to `eng` (a Tesseract
-         *     language code). OCR can be slow on large regions; the SDKs let callers raise the timeout.
+         *     language code). The Python SDK lets callers set the request timeout of this call.
          */
         post: operations["recognizeText"];
         delete?: never;
@@ -980,7 +980,7 @@ export interface paths {
          * @description Blocks until the given text appears on screen, or `timeout` seconds pass, and returns its
          *     bounding box. Both SDKs call this route with `{text, timeout}` (default 30 s), but the
          *     upstream agent spec does not list it; set the HTTP client timeout above `timeout` (the
-         *     Python SDK adds 5 s). No source says how a timeout is reported; this document assumes an
+         *     Python SDK adds 30 s). No source says how a timeout is reported; this document assumes an
          *     error status or `element: null`.
          */
         post: operations["waitForElement"];
@@ -1010,9 +1010,10 @@ export interface paths {
          * Replace all environment variables
          * @description Replaces the whole set of custom variables with `env_vars`: variables not in the body are removed.
          *     Use `PATCH /env` to add or change some variables and keep the rest. The upstream spec leaves the
-         *     response free-form; the JavaScript SDK reads `env_vars` from it, and the Python SDK notes that some
-         *     agents answer `204 No Content` with no body instead of `200`, so clients must accept both. The
-         *     `merge` flag is ignored here according to the generated models.
+         *     response free-form; the JavaScript SDK reads `env_vars` from it, and the Python SDK handles a
+         *     `204 No Content` with no body ("Agent returns 204 No Content", `env_vars.py` `set_all`), so both
+         *     answers are declared and clients must accept both. The `merge` flag is ignored here according
+         *     to the generated SDK models.
          */
         put: operations["replaceEnvVars"];
         post?: never;
@@ -1027,10 +1028,12 @@ export interface paths {
         head?: never;
         /**
          * Merge environment variables
-         * @description Adds the variables in `env_vars` and overwrites those that already exist, keeping all others. The
-         *     SDKs always send `merge: true` (the JavaScript SDK's comment says the agent requires the flag),
-         *     although the generated models say PATCH merges regardless; this document follows the SDKs and
-         *     recommends sending it. Like `PUT /env`, some agents answer `204 No Content` with no body.
+         * @description Adds the variables in `env_vars` and overwrites those that already exist, keeping all others. Both
+         *     SDKs always send `merge: true` and mark it as a fix (the JavaScript SDK: "Agent requires merge
+         *     flag"), although the generated SDK models say PATCH merges regardless. So this operation has its
+         *     own body, `EnvVarsMergeRequest`, where a missing `merge` means `true`: send it explicitly, as the
+         *     SDKs do. Like `PUT /env`, the agent may answer `204 No Content` with no body: the Python SDK's
+         *     `update` then reads `GET /env`, and the JavaScript SDK returns `{}` when no `env_vars` came back.
          */
         patch: operations["updateEnvVars"];
         trace?: never;
@@ -1123,8 +1126,7 @@ export interface paths {
          * Run code in the IPython kernel
          * @description Runs Python code in the sandbox's IPython kernel, so magics and shell escapes work and rich
          *     results come back in the same fields as `POST /execute`. Only the JavaScript SDK calls it
-         *     (`runIpython`, default `timeout` 60); the upstream agent spec omits it. SDK notes report that
-         *     some agent builds answer with empty `stdout` here, so check your agent before relying on it.
+         *     (`runIpython`, default `timeout` 60); the upstream agent spec omits it.
          */
         post: operations["executeIpython"];
         delete?: never;
@@ -1362,8 +1364,11 @@ export interface paths {
          * Read a text file
          * @description Returns the whole content of one file as a UTF-8 string inside a JSON object, with its path and
          *     size. Use it for text only: binary content is not base64-encoded here, so fetch binary files with
-         *     `GET /files/download` instead. Percent-encode the `path` query value; the Python SDK interpolates
-         *     it into the URL unencoded, so paths containing `&`, `#`, `+` or spaces may fail from that client.
+         *     `GET /files/download` instead. Percent-encode the `path` query value. The JavaScript SDK and the
+         *     synchronous Python SDK pass it as a query parameter, which encodes it; the Python SDK's async
+         *     client (`_async_files.py`, also for `/files/list`, `/files/exists` and `/files/download`)
+         *     interpolates it into the URL unencoded, so paths containing `&`, `#` or `+` may fail from that
+         *     client.
          *     A missing file answers `404` (`FILE_NOT_FOUND`), a path outside the allowed directories `403`
          *     (`PATH_NOT_ALLOWED`).
          */
@@ -2112,8 +2117,11 @@ export interface paths {
         /**
          * Set the sandbox timeout
          * @description Sets when the sandbox is automatically deleted: `timeout_seconds` from now, replacing any
-         *     earlier timeout (use it to extend a sandbox's life). The SDKs refuse values of zero or less
-         *     before sending. The upstream `200` body is free-form and the SDKs ignore it; this document
+         *     earlier timeout (use it to extend a sandbox's life). The sources disagree on `0`: the official
+         *     CLI sends it to disable the timeout (`hopx sandbox timeout <id> 0`, "0 = no timeout"), the
+         *     Python SDK passes any value through, and the JavaScript SDK refuses values of zero or less
+         *     before sending; this document accepts `0` without promising what the platform does with it.
+         *     The upstream `200` body is free-form and the SDKs ignore it; this document
          *     returns the loose `SandboxActionResponse`, which may echo the new `timeout_seconds` and
          *     `expires_at`. The upstream spec lists no `404` for this route, which is almost certainly an
          *     omission; an unknown sandbox answers `404` here as everywhere else.
@@ -2786,7 +2794,7 @@ export interface components {
              * @description Id to stop the command with (`cmd_` followed by digits and letters).
              * @example cmd_1761048301abcd
              */
-            process_id: string;
+            process_id?: string;
             status?: components["schemas"]["BackgroundProcessStatus"];
             /**
              * Format: date-time
@@ -2825,7 +2833,8 @@ export interface components {
             timeout?: number;
             /**
              * @description Working directory. Not in the upstream spec: the JavaScript SDK sends it, the Python SDK
-             *     omits it, and background code is reported to run in `/tmp/hopx-exec` regardless.
+             *     omits it, and the Python SDK's changelog says background code always runs in
+             *     `/tmp/hopx-exec`.
              * @example /workspace
              */
             workdir?: string;
@@ -2868,7 +2877,7 @@ export interface components {
              */
             count?: number;
             /** @description One entry per background run. */
-            processes: components["schemas"]["ProcessInfo"][];
+            processes?: components["schemas"]["ProcessInfo"][];
             /**
              * Format: date-time
              * @description When the list was taken.
@@ -2877,12 +2886,13 @@ export interface components {
             timestamp?: string;
         };
         /**
-         * @description State of a background or asynchronous run. The agent documents `running`, `completed`,
-         *     `failed` and `killed`; one generated SDK model adds `timeout`, and async runs start `queued`.
+         * @description State of a background or asynchronous run. The upstream agent spec documents `running`,
+         *     `completed`, `failed` and `killed`; the TypeScript generated model has `timeout` instead of
+         *     `killed`, and async runs start `queued`. Since the sources disagree on the set, it is open: any
+         *     other string is valid.
          * @example running
-         * @enum {string}
          */
-        BackgroundProcessStatus: "queued" | "running" | "completed" | "failed" | "killed" | "timeout";
+        BackgroundProcessStatus: "queued" | "running" | "completed" | "failed" | "killed" | "timeout" | (string & {});
         /** @description Progress and outcome of a template build. */
         BuildStatusResponse: {
             /**
@@ -2965,41 +2975,71 @@ export interface components {
             timestamp?: string;
         };
         /**
-         * @description Statistics of the agent's execution result cache, from `GET /cache/stats`. Follows the SDK's
-         *     TypeScript model (`CacheStatsResponse`), which marks every field as present; the upstream
-         *     spec declares the body free-form.
+         * @description Statistics of the agent's execution result cache, from `GET /cache/stats`. The sources
+         *     disagree on the shape, so no field is guaranteed: the SDK's TypeScript model
+         *     (`CacheStatsResponse`) nests `size`, `max_size`, `total_hits` and `ttl` under `cache`, while
+         *     the Python SDK's `cache.stats()` docstring reads top-level `hits`, `misses`, `hit_rate`,
+         *     `size` and `count`; neither SDK reads the body itself, and the upstream spec declares it
+         *     free-form. Both shapes are described.
          */
         CacheStats: {
             /** @description The cache counters. */
-            cache: {
+            cache?: {
                 /**
                  * @description Most entries the cache holds before evicting.
                  * @example 1000
                  */
-                max_size: number;
+                max_size?: number;
                 /**
                  * @description Entries currently cached.
                  * @example 12
                  */
-                size: number;
+                size?: number;
                 /**
                  * Format: int64
                  * @description Lookups answered from the cache since the agent started.
                  * @example 30
                  */
-                total_hits: number;
+                total_hits?: number;
                 /**
-                 * @description How long an entry lives, as a Go duration string.
+                 * @description How long an entry lives. A string in the TypeScript model; no source documents its format.
                  * @example 1h0m0s
                  */
-                ttl: string;
+                ttl?: string;
             };
+            /**
+             * @description Entries in the cache (top-level, as the Python SDK's docstring reads it).
+             * @example 12
+             */
+            count?: number;
+            /**
+             * @description `hits / (hits + misses)`; the Python SDK's docstring formats it as a percentage of 1 (`:.2%`).
+             * @example 0.75
+             */
+            hit_rate?: number;
+            /**
+             * Format: int64
+             * @description Lookups answered from the cache (top-level, as the Python SDK's docstring reads it).
+             * @example 30
+             */
+            hits?: number;
+            /**
+             * Format: int64
+             * @description Lookups that missed (top-level, as the Python SDK's docstring reads it).
+             * @example 10
+             */
+            misses?: number;
+            /**
+             * @description Size of the cache, in megabytes per the Python SDK's docstring (top-level).
+             * @example 1.5
+             */
+            size?: number;
             /**
              * Format: date-time
              * @description When the statistics were taken.
              * @example 2025-10-21T14:32:05Z
              */
-            timestamp: string;
+            timestamp?: string;
         };
         /**
          * @description Clipboard text returned by `GET /desktop/clipboard/get`. The Python SDK reads `text`, the
@@ -3026,7 +3066,7 @@ export interface components {
              *       "Hello from clipboard!"
              *     ]
              */
-            history: string[];
+            history?: string[];
         };
         /**
          * @description Body of `POST /desktop/clipboard/set`, in either SDK's shape: `{content}` from the JavaScript
@@ -3085,7 +3125,10 @@ export interface components {
              */
             workdir?: string;
         };
-        /** @description The result of a command that has exited. */
+        /**
+         * @description The result of a command that has exited. No field is guaranteed: the Python SDK reads
+         *     `stdout`, `stderr`, `exit_code` and `execution_time` with defaults and never reads `success`.
+         */
         CommandResponse: {
             /**
              * @description The command line that ran.
@@ -3096,12 +3139,12 @@ export interface components {
              * @description Duration of the command, in seconds.
              * @example 0.007
              */
-            execution_time: number;
+            execution_time?: number;
             /**
              * @description Exit code of the command.
              * @example 0
              */
-            exit_code: number;
+            exit_code?: number;
             /**
              * @description Operating-system process id the command ran as.
              * @example 4902
@@ -3111,17 +3154,17 @@ export interface components {
              * @description Everything the command wrote to standard error.
              * @example
              */
-            stderr: string;
+            stderr?: string;
             /**
              * @description Everything the command wrote to standard output.
              * @example main.py
              */
-            stdout: string;
+            stdout?: string;
             /**
              * @description True when the command exited with code 0.
              * @example true
              */
-            success: boolean;
+            success?: boolean;
             /**
              * Format: date-time
              * @description When the command finished.
@@ -3177,7 +3220,7 @@ export interface components {
              * @description Exit code of the command.
              * @example 0
              */
-            exit_code: number;
+            exit_code?: number;
             /**
              * Format: date-time
              * @description When the command exited.
@@ -3241,8 +3284,9 @@ export interface components {
             region?: string;
             /**
              * @description Template id. Always sent as a JSON string (the SDKs convert numbers with `String()` /
-             *     `str()`); the server is said to accept an integer too, but this document specifies the
-             *     string.
+             *     `str()`, the JavaScript SDK with the comment "Force string for FlexibleTemplateID"). The
+             *     upstream spec's `FlexibleTemplateID` type suggests the server accepts an integer too; this
+             *     document specifies the string.
              * @example 291
              */
             template_id?: string;
@@ -3252,7 +3296,8 @@ export interface components {
              */
             template_name?: string;
             /**
-             * @description Delete the sandbox automatically this many seconds after creation. Omit for no timeout.
+             * @description Delete the sandbox automatically this many seconds after creation. Omit for no timeout (the
+             *     official CLI's `--timeout 0`, "0 = no timeout", omits the field). No source states a minimum.
              * @example 3600
              */
             timeout_seconds?: number;
@@ -3288,7 +3333,7 @@ export interface components {
              *       "2025-10-21T14:32:05Z Xvfb started on display :1 (1920x1080x24)"
              *     ]
              */
-            logs: string[];
+            logs?: string[];
         };
         /**
          * @description Mouse button.
@@ -3317,7 +3362,7 @@ export interface components {
         /** @description Desktop-related processes. */
         DesktopProcessList: {
             /** @description The processes. */
-            processes: components["schemas"]["DesktopProcess"][];
+            processes?: components["schemas"]["DesktopProcess"][];
         };
         /**
          * @description A screen rectangle in pixels: the body of `POST /desktop/screenshot/region`, and the bounding
@@ -3345,7 +3390,11 @@ export interface components {
              */
             y: number;
         };
-        /** @description One top-level window on the desktop. */
+        /**
+         * @description One top-level window on the desktop. No field is guaranteed: the Python SDK reads every one
+         *     with a default (`id` "", `title` "", coordinates and sizes 0, `pid` none) and the TypeScript
+         *     model marks `pid` optional.
+         */
         DesktopWindow: {
             /**
              * @description Virtual desktop (workspace) number the window is on.
@@ -3356,8 +3405,8 @@ export interface components {
              * @description Height in pixels.
              * @example 800
              */
-            height: number;
-            id: components["schemas"]["DesktopWindowId"];
+            height?: number;
+            id?: components["schemas"]["DesktopWindowId"];
             /**
              * @description Whether the window has focus.
              * @example true
@@ -3372,27 +3421,27 @@ export interface components {
              * @description Id of the process that owns the window.
              * @example 1423
              */
-            pid: number;
+            pid?: number;
             /**
              * @description Window title.
              * @example Mozilla Firefox
              */
-            title: string;
+            title?: string;
             /**
              * @description Width in pixels.
              * @example 1280
              */
-            width: number;
+            width?: number;
             /**
              * @description Left edge in pixels (may be negative for windows partly off-screen).
              * @example 0
              */
-            x: number;
+            x?: number;
             /**
              * @description Top edge in pixels (may be negative for windows partly off-screen).
              * @example 0
              */
-            y: number;
+            y?: number;
         };
         /**
          * @description X11 window id. The generated Python model types it as an integer, the TypeScript one as a
@@ -3403,7 +3452,7 @@ export interface components {
         /** @description Open windows. */
         DesktopWindowList: {
             /** @description Top-level windows, in the order the agent reports them. */
-            windows: components["schemas"]["DesktopWindow"][];
+            windows?: components["schemas"]["DesktopWindow"][];
         };
         /** @description Body naming one window, for focus, close and minimize. */
         DesktopWindowRequest: {
@@ -3436,7 +3485,7 @@ export interface components {
              * @description Height in pixels.
              * @example 1080
              */
-            height: number;
+            height?: number;
             /**
              * @description Refresh rate in hertz, when known.
              * @example 60
@@ -3446,7 +3495,7 @@ export interface components {
              * @description Width in pixels.
              * @example 1920
              */
-            width: number;
+            width?: number;
         };
         /** @description A screen resolution; also the body of `POST /desktop/display/set` (Python SDK, and JavaScript SDK on its own path). */
         DisplayResolution: {
@@ -3467,10 +3516,21 @@ export interface components {
          */
         DisplayResolutionList: {
             /** @description Resolutions the display can be switched to. */
-            resolutions: ([
+            resolutions?: ([
                 number,
                 number
-            ] | components["schemas"]["DisplayResolution"])[];
+            ] | {
+                /**
+                 * @description Height in pixels.
+                 * @example 1080
+                 */
+                height?: number;
+                /**
+                 * @description Width in pixels.
+                 * @example 1920
+                 */
+                width?: number;
+            })[];
         };
         /** @description The display after `POST /desktop/display/set`. The Python SDK falls back to the requested size and depth 24 for missing fields. */
         DisplayResolutionResult: {
@@ -3546,6 +3606,36 @@ export interface components {
             /** @description Bounding box of the match, or null when nothing matched. */
             element?: components["schemas"]["DesktopRegion"] | null;
         };
+        /**
+         * @description Body of `PATCH /env` (merge). The same fields as `EnvVarsSetRequest`, but a missing `merge`
+         *     means `true`: both SDKs always send `merge: true` on this route and mark it as a fix ("agent
+         *     requires merge flag"), so a typed caller who leaves it out asks for a merge, never a replace.
+         */
+        EnvVarsMergeRequest: {
+            /**
+             * @description Variables to add or overwrite, by name; values are strings. Variables not named here are kept.
+             * @example {
+             *       "API_KEY": "sk-1234567890abcdef",
+             *       "LOG_LEVEL": "info"
+             *     }
+             */
+            env_vars: {
+                [key: string]: string;
+            };
+            /**
+             * @description Merge with the existing variables. Both SDKs always send `true`; the agent is reported to
+             *     require it, so send it explicitly (`false` is not a documented use of this route).
+             * @default true
+             * @example true
+             */
+            merge?: boolean;
+            /**
+             * Format: date-time
+             * @description Optional client timestamp the agent uses to drop a request older than one it already applied.
+             * @example 2025-10-21T14:32:05Z
+             */
+            timestamp?: string;
+        };
         /** @description The sandbox's custom environment variables, as returned by `GET /env`. */
         EnvVarsResponse: {
             /**
@@ -3561,7 +3651,7 @@ export interface components {
              *       "API_KEY": "***MASKED***"
              *     }
              */
-            env_vars: {
+            env_vars?: {
                 [key: string]: string;
             };
             /**
@@ -3571,7 +3661,7 @@ export interface components {
              */
             timestamp?: string;
         };
-        /** @description Body of `PUT /env` (replace all) and `PATCH /env` (merge). */
+        /** @description Body of `PUT /env` (replace all). `PATCH /env` has its own body, `EnvVarsMergeRequest`. */
         EnvVarsSetRequest: {
             /**
              * @description Variables by name; values are strings.
@@ -3584,10 +3674,10 @@ export interface components {
                 [key: string]: string;
             };
             /**
-             * @description Merge with the existing variables instead of replacing them. The SDKs send `true` on
-             *     `PATCH /env`; the generated models say the method decides and this flag is ignored.
+             * @description Merge with the existing variables instead of replacing them. Neither SDK sends it on
+             *     `PUT /env`; the generated SDK models say `PUT` always replaces and ignores this flag.
              * @default false
-             * @example true
+             * @example false
              */
             merge?: boolean;
             /**
@@ -3637,19 +3727,39 @@ export interface components {
         };
         /**
          * @description Machine-readable error code. The agent emits these upper-case values (agent v3.1.1+); the
-         *     lifecycle codes come from the Control Plane. Clients must tolerate a code they do not know
-         *     yet and fall back to the HTTP status.
+         *     lifecycle codes come from the Control Plane. An open set: the known codes autocomplete, and any
+         *     other string is valid, because clients must tolerate a code they do not know yet and fall back
+         *     to the HTTP status (the Python SDK's async agent client recognises `INVALID_TOKEN`, which the
+         *     JavaScript SDK's `ErrorCode` lacks: the sets already differ).
          * @example FILE_NOT_FOUND
-         * @enum {string}
          */
-        ErrorCode: "METHOD_NOT_ALLOWED" | "INVALID_JSON" | "MISSING_PARAMETER" | "INVALID_REQUEST" | "INTERNAL_ERROR" | "PATH_NOT_ALLOWED" | "FILE_NOT_FOUND" | "FILE_ALREADY_EXISTS" | "DIRECTORY_NOT_FOUND" | "FILE_OPERATION_FAILED" | "INVALID_PATH" | "PERMISSION_DENIED" | "COMMAND_FAILED" | "EXECUTION_TIMEOUT" | "EXECUTION_FAILED" | "PROCESS_NOT_FOUND" | "DESKTOP_NOT_AVAILABLE" | "SANDBOX_EXPIRED" | "SANDBOX_NOT_FOUND" | "SANDBOX_CREATING" | "SANDBOX_STOPPED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "INVALID_TOKEN" | "TEMPLATE_BUILD_FAILED";
+        ErrorCode: "METHOD_NOT_ALLOWED" | "INVALID_JSON" | "MISSING_PARAMETER" | "INVALID_REQUEST" | "INTERNAL_ERROR" | "PATH_NOT_ALLOWED" | "FILE_NOT_FOUND" | "FILE_ALREADY_EXISTS" | "DIRECTORY_NOT_FOUND" | "FILE_OPERATION_FAILED" | "INVALID_PATH" | "PERMISSION_DENIED" | "COMMAND_FAILED" | "EXECUTION_TIMEOUT" | "EXECUTION_FAILED" | "PROCESS_NOT_FOUND" | "DESKTOP_NOT_AVAILABLE" | "SANDBOX_EXPIRED" | "SANDBOX_NOT_FOUND" | "SANDBOX_CREATING" | "SANDBOX_STOPPED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "INVALID_TOKEN" | "TEMPLATE_BUILD_FAILED" | (string & {});
         /**
-         * @description The body of every error response, on both APIs. It is flat: `error` is the human-readable
-         *     message and `code` the machine-readable one. (The official Python SDK also parses a nested
-         *     `{"error": {"message", "code", ...}}` form for the Control Plane; no source shows the server
-         *     sending it, so it is not part of the contract, but the TypeScript client accepts both.)
+         * @description The body of an error response, on both APIs, in one of three shapes, because the sources
+         *     disagree on the Control Plane's:
+         *
+         *     - flat, `{"error": "<message>", "code", "request_id", ...}` (`ErrorResponseFlat`): what the
+         *       platform's docs show for every error and the VM Agent's upstream spec declares; the Python
+         *       SDK's agent client reads `error` (then `message`) and `code` from it;
+         *     - nested, `{"error": {"message", "code", "request_id", "details"}}` (`ErrorResponseNested`):
+         *       what the Python SDK's Control Plane client reads (`_client.py` and `_async_client.py`,
+         *       `_handle_error`), and the JavaScript SDK's `error.message` fallback;
+         *     - top-level `message`, `{"message": "<message>", "code"}` (`ErrorResponseMessage`): what the
+         *       JavaScript SDK reads first on both APIs (`data.message || data.error.message`, with
+         *       `data.code`), and what the Python SDK's async agent client reads.
+         *
+         *     All three validate. The TypeScript client normalises any of them (and non-JSON bodies) to
+         *     the flat shape before a caller sees it.
          */
-        ErrorResponse: {
+        ErrorResponse: components["schemas"]["ErrorResponseFlat"] | components["schemas"]["ErrorResponseNested"] | components["schemas"]["ErrorResponseMessage"];
+        /**
+         * @description The flat error body: `error` is the human-readable message and `code` the machine-readable
+         *     one. It is the form the platform's docs show and the VM Agent's upstream spec declares
+         *     (`main.ErrorResponse`), and the form the TypeScript client normalises every error body to,
+         *     whatever shape arrived: `HopxApiError.body` and the `error` of a `{ data, error }` result are
+         *     always this shape.
+         */
+        ErrorResponseFlat: {
             code?: components["schemas"]["ErrorCode"];
             /**
              * @description Extra context, by code: `path` for file errors, `missing_dependencies` for
@@ -3689,6 +3799,82 @@ export interface components {
              */
             timestamp?: string;
         };
+        /**
+         * @description An error body with a top-level `message` and no `error`: the JavaScript SDK reads `message`
+         *     first on both APIs, and the Python SDK's async agent client reads `message` and `code`.
+         * @example {
+         *       "message": "Sandbox 1761048129dsaqav4n not found",
+         *       "code": "SANDBOX_NOT_FOUND",
+         *       "request_id": "req_6512bd43d9caa6e0"
+         *     }
+         */
+        ErrorResponseMessage: {
+            code?: components["schemas"]["ErrorCode"];
+            /**
+             * @description Extra context, as in the flat form.
+             * @example {
+             *       "path": "/workspace/missing.txt"
+             *     }
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Human-readable message.
+             * @example Sandbox 1761048129dsaqav4n not found
+             */
+            message: string;
+            /**
+             * @description Identifier of the failed request (also in the `X-Request-ID` header).
+             * @example req_6512bd43d9caa6e0
+             */
+            request_id?: string;
+        };
+        /**
+         * @description The nested error body that the Python SDK's Control Plane client parses: the message, code,
+         *     request id and details inside an `error` object. No field inside is read without a fallback
+         *     (the Python SDK uses the raw body text when `message` is missing).
+         * @example {
+         *       "error": {
+         *         "message": "Rate limit exceeded",
+         *         "request_id": "req_9bf31c7ff062936a",
+         *         "details": {
+         *           "retry_after_seconds": 30
+         *         }
+         *       }
+         *     }
+         */
+        ErrorResponseNested: {
+            /** @description The error itself. */
+            error: {
+                code?: components["schemas"]["ErrorCode"];
+                /**
+                 * @description Extra context. The Python SDK reads `retry_after_seconds` on a `429` and `limit`,
+                 *     `current`, `available`, `upgrade_url` on a `403` plan limit.
+                 * @example {
+                 *       "retry_after_seconds": 30
+                 *     }
+                 */
+                details?: {
+                    [key: string]: unknown;
+                };
+                /**
+                 * @description Human-readable message.
+                 * @example Rate limit exceeded
+                 */
+                message?: string;
+                /**
+                 * @description Identifier of the failed request.
+                 * @example req_9bf31c7ff062936a
+                 */
+                request_id?: string;
+            };
+            /**
+             * @description Identifier of the failed request, when the server puts it next to `error`.
+             * @example req_9bf31c7ff062936a
+             */
+            request_id?: string;
+        };
         /** @description A snippet to run synchronously. */
         ExecuteRequest: {
             /**
@@ -3710,8 +3896,10 @@ export interface components {
             /** @default python */
             language?: components["schemas"]["ExecutionLanguage"];
             /**
-             * @description Seconds before the run is stopped. The agent's default is 30 and its limit 300; the SDKs send
-             *     120 unless told otherwise.
+             * @description Seconds before the run is stopped. The agent's default is 30 (the older generated SDK models,
+             *     which also state the minimum of 1). No upper limit is enforced as far as any source shows: an
+             *     old generated model said 300, but both SDKs send 120 by default and pass larger values
+             *     through, so this document states none.
              * @default 30
              * @example 120
              */
@@ -3725,19 +3913,21 @@ export interface components {
         };
         /**
          * @description The result of a finished run. The rich fields (`png`, `svg`, `html`, `markdown`, `json`,
-         *     `result`) are present only when the code produced that kind of output.
+         *     `result`) are present only when the code produced that kind of output. No field is
+         *     guaranteed: the Python SDK reads each with a default (`success` true, `stdout`/`stderr` "",
+         *     `exit_code` 0, `execution_time` 0.0, and all of them for an empty body).
          */
         ExecuteResponse: {
             /**
              * @description Wall-clock duration of the run, in seconds.
              * @example 0.042
              */
-            execution_time: number;
+            execution_time?: number;
             /**
              * @description Exit code of the run (0 on success).
              * @example 0
              */
-            exit_code: number;
+            exit_code?: number;
             /**
              * @description A `text/html` output, e.g. a pandas DataFrame or a plotly chart.
              * @example <table><tr><th>a</th></tr><tr><td>1</td></tr></table>
@@ -3777,17 +3967,17 @@ export interface components {
              * @description Everything the run wrote to standard error.
              * @example
              */
-            stderr: string;
+            stderr?: string;
             /**
              * @description Everything the run wrote to standard output.
              * @example Hello, World!
              */
-            stdout: string;
+            stdout?: string;
             /**
              * @description True when the run exited with code 0.
              * @example true
              */
-            success: boolean;
+            success?: boolean;
             /**
              * @description An `image/svg+xml` output, as SVG markup.
              * @example <svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>
@@ -4007,7 +4197,7 @@ export interface components {
              * @description The whole file as UTF-8 text.
              * @example print('Hello from HopX')
              */
-            content: string;
+            content?: string;
             /**
              * @description Path of the file that was read.
              * @example /workspace/hello.py
@@ -4029,7 +4219,7 @@ export interface components {
              * @description Whether a file or directory exists at the path.
              * @example true
              */
-            exists: boolean;
+            exists?: boolean;
             /**
              * @description Whether the existing path is a directory.
              * @example false
@@ -4078,12 +4268,12 @@ export interface components {
              * @description File or directory name, without the directory.
              * @example hello.py
              */
-            name: string;
+            name?: string;
             /**
              * @description Full path of the entry.
              * @example /workspace/hello.py
              */
-            path: string;
+            path?: string;
             /**
              * @description Unix permissions, e.g. `-rw-r--r--` or `drwxr-xr-x` (upstream spelling).
              * @example -rw-r--r--
@@ -4104,7 +4294,7 @@ export interface components {
              */
             count?: number;
             /** @description The directory's entries. May contain `null` items, which clients skip. */
-            files: (components["schemas"]["FileInfo"] | null)[];
+            files?: (components["schemas"]["FileInfo"] | null)[];
             /**
              * @description The directory that was listed.
              * @example /workspace
@@ -4191,7 +4381,7 @@ export interface components {
              * @description Human-readable message.
              * @example Access to path /etc is not allowed
              */
-            error: string;
+            error?: string;
             /**
              * Format: date-time
              * @description When the error happened.
@@ -4279,11 +4469,12 @@ export interface components {
              */
             go_version?: string;
             /**
-             * @description `ok` from the Control Plane, `healthy` from a ready VM Agent.
+             * @description `ok` from the Control Plane, `healthy` from a ready VM Agent. An open set: a VM Agent that is
+             *     not ready yet may answer something else (the Python SDK polls until it reads `healthy`; the
+             *     JavaScript SDK reports any other value as "not healthy"), and no source names those values.
              * @example healthy
-             * @enum {string}
              */
-            status: "ok" | "healthy" | "degraded";
+            status?: "ok" | "healthy" | (string & {});
             /**
              * @description Agent uptime as a Go duration string.
              * @example 2h34m12s
@@ -4386,7 +4577,7 @@ export interface components {
         /** @description The agent's Jupyter kernel sessions. */
         JupyterSessionListResponse: {
             /** @description One entry per kernel session. */
-            sessions: components["schemas"]["JupyterSession"][];
+            sessions?: components["schemas"]["JupyterSession"][];
         };
         /** @description Body of `POST /desktop/keyboard/type`. The Python SDK adds `delay_ms`; the JavaScript SDK does not. */
         KeyboardTypeRequest: {
@@ -4680,7 +4871,7 @@ export interface components {
              * @description Recognised text, lines separated by newlines; empty when nothing was found.
              * @example Welcome to HopX
              */
-            text: string;
+            text?: string;
         };
         /**
          * @description Answer of `GET /ping`: a flat map of strings. The upstream spec guarantees only that every
@@ -4964,7 +5155,7 @@ export interface components {
          *     `/stream/ipython`. Unverified: no source documents it; modelled on `RichOutput`.
          */
         RichStreamDisplay: {
-            output: components["schemas"]["RichOutput"];
+            output?: components["schemas"]["RichOutput"];
             /**
              * Format: date-time
              * @description When the output was captured.
@@ -4982,8 +5173,10 @@ export interface components {
         /**
          * @description A sandbox: an isolated VM started from a template, with its own VM Agent reachable at
          *     `public_host`. Returned by create (with the agent token) and get, and listed by
-         *     `GET /v1/sandboxes`. The upstream spec marks no field as required; `id`, `object`, `status` and
-         *     `created_at` are always present in every source.
+         *     `GET /v1/sandboxes`. The upstream spec marks no field as required. Only `status` is: both SDKs
+         *     read it without a fallback. The JavaScript SDK reads the id as `id || sandbox_id` (and on
+         *     create `sandbox_id || sandboxId || id`), and the Python SDK reads `created_at` with `.get`, so
+         *     neither is guaranteed (docs/spec-audit.md).
          */
         Sandbox: {
             /**
@@ -4997,7 +5190,7 @@ export interface components {
              * @description When the sandbox was created.
              * @example 2025-10-21T12:02:09Z
              */
-            created_at: string;
+            created_at?: string;
             /**
              * Format: uri
              * @description Alternative agent URL; the Python SDK falls back to it when `public_host` is missing.
@@ -5018,10 +5211,11 @@ export interface components {
              */
             expires_at?: string | null;
             /**
-             * @description Sandbox id, used in every `/v1/sandboxes/{id}` path.
+             * @description Sandbox id, used in every `/v1/sandboxes/{id}` path. The Python SDK reads it directly; the
+             *     JavaScript SDK falls back to `sandbox_id` when it is missing.
              * @example 1761048129dsaqav4n
              */
-            id: string;
+            id?: string;
             /**
              * @description Whether the sandbox can reach the internet.
              * @example true
@@ -5042,7 +5236,7 @@ export interface components {
              * @example sandbox
              * @constant
              */
-            object: "sandbox";
+            object?: "sandbox";
             /**
              * @description Owning organization (an integer here, although templates carry it as a string).
              * @example 4821
@@ -5159,7 +5353,7 @@ export interface components {
              * @description Event id, also the SSE `id`; send it back as `Last-Event-ID` to resume.
              * @example 1761048131000-1
              */
-            id: string;
+            id?: string;
             /** @description The state before this event; `null` for `sandbox.created`. */
             previous_status?: components["schemas"]["SandboxStatus"] | null;
             sandbox?: components["schemas"]["Sandbox"];
@@ -5167,32 +5361,32 @@ export interface components {
              * @description The sandbox the event is about.
              * @example 1761048129dsaqav4n
              */
-            sandbox_id: string;
+            sandbox_id?: string;
             status?: components["schemas"]["SandboxStatus"];
             /**
              * Format: date-time
              * @description When the event happened.
              * @example 2025-10-21T12:02:11Z
              */
-            timestamp: string;
+            timestamp?: string;
             /**
              * @description What happened: `sandbox.created` (new sandbox), `sandbox.status_changed` (new `status`),
              *     `sandbox.deleted` (deleted by a client), `sandbox.expired` (deleted because `expires_at`
-             *     passed). Ignore values you do not know.
+             *     passed). An open set, as this document models the payload without a source: ignore values
+             *     you do not know.
              * @example sandbox.status_changed
-             * @enum {string}
              */
-            type: "sandbox.created" | "sandbox.status_changed" | "sandbox.deleted" | "sandbox.expired";
+            type: "sandbox.created" | "sandbox.status_changed" | "sandbox.deleted" | "sandbox.expired" | (string & {});
         };
         /** @description One page of sandboxes. Keep requesting with `cursor` = `next_cursor` while `has_more` is true. */
         SandboxList: {
             /** @description The sandboxes on this page. Can be `null` instead of an empty array. */
-            data: components["schemas"]["Sandbox"][] | null;
+            data?: components["schemas"]["Sandbox"][] | null;
             /**
              * @description Whether another page follows.
              * @example false
              */
-            has_more: boolean;
+            has_more?: boolean;
             /**
              * @description Cursor for the next page, `null` on the last page. Absent from the upstream spec, read by both SDKs.
              * @example eyJpZCI6IjE3NjEwNDgxMjlkc2FxYXY0biJ9
@@ -5203,7 +5397,7 @@ export interface components {
              * @example list
              * @constant
              */
-            object: "list";
+            object?: "list";
             /**
              * @description Identifier of this request.
              * @example req_8f14e45fceea167a
@@ -5294,20 +5488,20 @@ export interface components {
              * @description Event id, also the SSE `id`; send it back as `Last-Event-ID` to resume.
              * @example 1761048190000-1
              */
-            id: string;
+            id?: string;
             memory?: components["schemas"]["SandboxMetricsMemory"];
             network?: components["schemas"]["SandboxMetricsNetwork"];
             /**
              * @description The sandbox measured.
              * @example 1761048129dsaqav4n
              */
-            sandbox_id: string;
+            sandbox_id?: string;
             /**
              * Format: date-time
              * @description When the sample was taken.
              * @example 2025-10-21T12:03:10Z
              */
-            timestamp: string;
+            timestamp?: string;
             /**
              * @description Always `sandbox.metrics`.
              * @example sandbox.metrics
@@ -5371,37 +5565,39 @@ export interface components {
              * @description Disk size in megabytes.
              * @example 10240
              */
-            disk_mb: number;
+            disk_mb?: number;
             /**
              * @description Memory in megabytes.
              * @example 2048
              */
-            memory_mb: number;
+            memory_mb?: number;
             /**
              * @description Virtual CPUs.
              * @example 2
              */
-            vcpu: number;
+            vcpu?: number;
         };
         /**
          * @description Lifecycle state of a sandbox. `creating` → `running` after create; `running` ⇄ `paused`
          *     through pause and resume; `stopped` is final for the SDKs (they refuse to connect to it and
          *     create a new sandbox instead). Deleted or expired sandboxes disappear rather than taking a
-         *     state. Clients should tolerate a value they do not know yet.
+         *     state. An open set: the known states are listed for completion, and any other string is valid
+         *     (neither SDK declares a closed set: both compare `status` with string literals and the JavaScript
+         *     SDK reports an unexpected one by name), so a state added by the platform does not break a client.
          * @example running
-         * @enum {string}
          */
-        SandboxStatus: "creating" | "running" | "paused" | "stopped";
+        SandboxStatus: "creating" | "running" | "paused" | "stopped" | (string & {});
         /**
          * @description A fresh agent token. The upstream spec declares a free-form object; both SDKs read exactly
-         *     `auth_token` and `token_expires_at`, so those are required here.
+         *     `auth_token` and `token_expires_at`, but only after checking that both are there (and do
+         *     nothing otherwise), so neither is guaranteed: a client must check for them.
          */
         SandboxTokenResponse: {
             /**
              * @description Agent token (JWT), sent to the VM Agent as `Authorization: Bearer <auth_token>`.
              * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxNzYxMDQ4MTI5ZHNhcWF2NG4iLCJpYXQiOjE3NjEwNTE3MjksImV4cCI6MTc2MTEzODEyOX0.bm90LWEtcmVhbC1zaWduYXR1cmUtZmVkY2JhOTg3NjU0
              */
-            auth_token: string;
+            auth_token?: string;
             /**
              * @description Identifier of this request.
              * @example req_8e296a067a375633
@@ -5412,7 +5608,7 @@ export interface components {
              * @description When the token expires (RFC 3339).
              * @example 2025-10-22T13:02:09Z
              */
-            token_expires_at: string;
+            token_expires_at?: string;
         };
         /**
          * @description A screenshot as JSON, the shape the JavaScript SDK reads (`size` and `timestamp` come from
@@ -5458,7 +5654,10 @@ export interface components {
         /** @description The new timeout, counted from the moment the request is handled. */
         SetSandboxTimeoutRequest: {
             /**
-             * @description Delete the sandbox this many seconds from now.
+             * @description Delete the sandbox this many seconds from now. The sources disagree on `0`: the official CLI
+             *     sends it to disable the timeout (`hopx sandbox timeout <id> 0`, "0 = no timeout"), the Python
+             *     SDK passes any value through, and the JavaScript SDK rejects values of 0 or less before
+             *     sending. This document accepts `0` and states no meaning for it beyond the CLI's.
              * @example 600
              */
             timeout_seconds: number;
@@ -5537,7 +5736,7 @@ export interface components {
              */
             count?: number;
             /** @description One entry per process. */
-            processes: components["schemas"]["SystemProcess"][];
+            processes?: components["schemas"]["SystemProcess"][];
         };
         /** @description Usage of one capacity-bound resource (memory or the root disk), in bytes. */
         SystemResourceUsage: {
@@ -5646,10 +5845,13 @@ export interface components {
              */
             id: string;
             /**
-             * @description Whether sandboxes can be created from it now. The build flow waits for this and `status: active`.
+             * @description Whether sandboxes can be created from it now. The build flow waits for this to be `true`
+             *     and `status: active`. Not guaranteed, and `null` has been seen: the JavaScript SDK's
+             *     changelog (0.3.7) fixed treating an `undefined` or `null` `is_active` as `true`; both SDKs
+             *     now treat anything but `true` as not active.
              * @example true
              */
-            is_active?: boolean;
+            is_active?: boolean | null;
             /**
              * @description Whether it is a public template (which cannot be deleted).
              * @example true
@@ -5782,7 +5984,7 @@ export interface components {
              * @description One log line.
              * @example Step 1/5: RUN pip install --no-cache-dir numpy pandas fastapi uvicorn
              */
-            message: string;
+            message?: string;
             /**
              * Format: int64
              * @description Offset just after this line; usable as `offset` in the JSON form.
@@ -5797,7 +5999,12 @@ export interface components {
              */
             timestamp?: string;
         };
-        /** @description One chunk of a build's log, as the SDKs poll it with `?offset=`. */
+        /**
+         * @description One chunk of a build's log, as the SDKs poll it with `?offset=`. No field is guaranteed: both
+         *     SDKs default every one of them (`logs || ""`, `offset || offset`, `status || "unknown"`,
+         *     `complete || false` in JavaScript; `.get(...)` with the same defaults in Python). Treat a
+         *     missing `logs` as nothing new and a missing `offset` as "ask again from the same offset".
+         */
         TemplateBuildLogs: {
             /**
              * @description `true` when the build has ended and no more log lines will come.
@@ -5811,13 +6018,13 @@ export interface components {
              * @example Step 1/5: RUN pip install numpy
              *     Collecting numpy
              */
-            logs: string;
+            logs?: string;
             /**
              * Format: int64
              * @description The offset to send on the next call. Its unit is not documented; treat it as opaque.
              * @example 3
              */
-            offset: number;
+            offset?: number;
             /**
              * @description Identifier of this request (also in `X-Request-ID`).
              * @example req_c9f0f895fb98ab91
@@ -5921,13 +6128,15 @@ export interface components {
             template_id: string;
         };
         /**
-         * @description Status of a template build. `building` is the only in-progress value; `active`, `success`,
-         *     `completed` and `failed` are terminal (`completed` is accepted only by the JavaScript SDK, and
-         *     `failed` is the only failure).
+         * @description Status of a template build. The SDKs treat `active`, `success` and `failed` as terminal, and
+         *     the JavaScript SDK also `completed`; `building` is the in-progress value they name. No source
+         *     gives the full set: the upstream spec types it as a plain string, the SDKs keep polling through
+         *     any other value (and report `unknown` when it is missing), and the upstream spec lists `pending`
+         *     among template statuses. So this is an open set: any other string is valid and means the build is
+         *     not finished.
          * @example building
-         * @enum {string}
          */
-        TemplateBuildStatus: "building" | "active" | "success" | "completed" | "failed";
+        TemplateBuildStatus: "building" | "active" | "success" | "completed" | "failed" | (string & {});
         /**
          * @description One build step. The Python SDK sends every step in the upper-case form
          *     (`{type: RUN|COPY|ENV|WORKDIR|USER|CMD, args, filesHash?, skipCache?}`). The JavaScript SDK
@@ -5993,20 +6202,20 @@ export interface components {
              * @description Event id, also sent as the SSE `id` for `Last-Event-ID`.
              * @example 1761057372000-1
              */
-            id: string;
+            id?: string;
             status?: components["schemas"]["TemplateStatus"];
             template?: components["schemas"]["TemplateListItem"];
             /**
              * @description Numeric id of the template, as a string.
              * @example 318
              */
-            template_id: string;
+            template_id?: string;
             /**
              * Format: date-time
              * @description When the change happened.
              * @example 2025-10-21T14:36:52Z
              */
-            timestamp: string;
+            timestamp?: string;
             /**
              * @description What happened to the template.
              * @example template.status_changed
@@ -6017,7 +6226,7 @@ export interface components {
         /** @description A list of templates. `data` is `null` rather than `[]` when nothing matches. */
         TemplateList: {
             /** @description The templates; `null` when there are none. */
-            data: components["schemas"]["TemplateListItem"][] | null;
+            data?: components["schemas"]["TemplateListItem"][] | null;
             /**
              * @description Whether more templates exist beyond this list. No SDK pages through templates.
              * @example false
@@ -6099,10 +6308,10 @@ export interface components {
              */
             id: string;
             /**
-             * @description Whether sandboxes can be created from it now (not in the upstream list schema).
+             * @description Whether sandboxes can be created from it now (not in the upstream list schema); may be `null`, as on `Template`.
              * @example true
              */
-            is_active?: boolean;
+            is_active?: boolean | null;
             /**
              * @description Whether it is a public template.
              * @example true
@@ -6231,11 +6440,12 @@ export interface components {
          *     `failed` and `archived`; `publishing`, `success` and `error` are only observed by the SDKs'
          *     build flow (a build goes `building` → `success` → `publishing` → `active`, and `active` can
          *     briefly return to `publishing`). Only `active` templates can start sandboxes; `failed` and
-         *     `error` are final failures.
+         *     `error` are final failures. An open set: the sources list different values, and both SDKs keep
+         *     polling through a status they do not know (the Python build flow: "Continue polling for:
+         *     building, publishing, pending, etc."), so any other string is valid.
          * @example active
-         * @enum {string}
          */
-        TemplateStatus: "pending" | "building" | "publishing" | "active" | "failed" | "archived" | "success" | "error";
+        TemplateStatus: "pending" | "building" | "publishing" | "active" | "failed" | "archived" | "success" | "error" | (string & {});
         /** @description Announces one tar.gz archive of build-context files by hash and size. */
         TemplateUploadLinkRequest: {
             /**
@@ -6247,7 +6457,8 @@ export interface components {
             /**
              * @description Lower-case hex SHA-256 identifying the files of one `COPY` step, computed by the SDKs over the
              *     step's `COPY <src> <dest>` line and each file's relative path, mode, size, mtime and content.
-             *     The server treats it as an opaque key.
+             *     The pattern is the form both SDKs produce (a SHA-256 hex digest); the upstream spec types it
+             *     as a plain string, and the server is not known to check more than that.
              * @example 9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8
              */
             files_hash: string;
@@ -6285,13 +6496,25 @@ export interface components {
         };
         /** @description A message the client sends on `/terminal`. */
         TerminalClientMessage: components["schemas"]["TerminalInput"] | components["schemas"]["TerminalResize"];
-        /** @description Server → client. The shell ended; the server may then drop the connection without a close frame. */
+        /**
+         * @description Server → client. The shell ended; the server may then drop the connection without a close
+         *     frame. The exit code's name is not settled, so both spellings are accepted and neither is
+         *     required: the JavaScript SDK's `TerminalExitMessage` type and the Python SDK's `terminal.py`
+         *     docstrings name it `code`, and the official CLI reads `code` with a default of 0
+         *     (`commands/terminal.py`); another official client is reported to read `exitCode`. Read
+         *     `code`, then `exitCode`.
+         */
         TerminalExit: {
             /**
-             * @description Exit code of the shell.
+             * @description Exit code of the shell (the spelling the SDKs' types, the Python docstrings and the CLI use).
              * @example 0
              */
-            code: number;
+            code?: number;
+            /**
+             * @description Exit code of the shell, under the camelCase name another official client reads.
+             * @example 0
+             */
+            exitCode?: number;
             /**
              * @description Message kind. (enum property replaced by openapi-typescript)
              * @enum {string}
@@ -6318,7 +6541,7 @@ export interface components {
              * @example main.py  data.csv
              *     $
              */
-            data: string;
+            data?: string;
             /**
              * @description Message kind. (enum property replaced by openapi-typescript)
              * @enum {string}
@@ -6346,8 +6569,10 @@ export interface components {
         /** @description A message the server sends on `/terminal`. */
         TerminalServerMessage: components["schemas"]["TerminalOutput"] | components["schemas"]["TerminalExit"];
         /**
-         * @description State of the VNC server. Both SDKs read `running`, `display`, `port` and `url`; `password`
-         *     and `websocket_url` come from the older generated SDK models and may be absent.
+         * @description State of the VNC server. Both SDKs read `display`, `port` and `url`; neither trusts `running`
+         *     (both hard-code it to `true` on the object they return, and the Python SDK's reads default
+         *     it), so no field is guaranteed. `password` and `websocket_url` come from the older generated
+         *     SDK models and may be absent.
          */
         VncInfo: {
             /**
@@ -6369,7 +6594,7 @@ export interface components {
              * @description Whether the VNC server runs.
              * @example true
              */
-            running: boolean;
+            running?: boolean;
             /**
              * Format: uri
              * @description VNC URL to give a viewer.
@@ -6607,7 +6832,7 @@ export interface components {
          */
         ListCursor: string;
         /**
-         * @description Maximum number of items on one page.
+         * @description Maximum number of items on one page; at most 100 (the upstream spec's "max 100").
          * @example 20
          */
         ListLimit: number;
@@ -6701,11 +6926,15 @@ export type DisplayResolutionResult = components['schemas']['DisplayResolutionRe
 export type DisplayScreen = components['schemas']['DisplayScreen'];
 export type DragDropRequest = components['schemas']['DragDropRequest'];
 export type ElementLookupResponse = components['schemas']['ElementLookupResponse'];
+export type EnvVarsMergeRequest = components['schemas']['EnvVarsMergeRequest'];
 export type EnvVarsResponse = components['schemas']['EnvVarsResponse'];
 export type EnvVarsSetRequest = components['schemas']['EnvVarsSetRequest'];
 export type EnvVarsUpdateResponse = components['schemas']['EnvVarsUpdateResponse'];
 export type ErrorCode = components['schemas']['ErrorCode'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
+export type ErrorResponseFlat = components['schemas']['ErrorResponseFlat'];
+export type ErrorResponseMessage = components['schemas']['ErrorResponseMessage'];
+export type ErrorResponseNested = components['schemas']['ErrorResponseNested'];
 export type ExecuteRequest = components['schemas']['ExecuteRequest'];
 export type ExecuteResponse = components['schemas']['ExecuteResponse'];
 export type ExecuteStreamClientMessage = components['schemas']['ExecuteStreamClientMessage'];
@@ -8608,6 +8837,18 @@ export interface operations {
                     "application/json": components["schemas"]["EnvVarsUpdateResponse"];
                 };
             };
+            /**
+             * @description The variables were replaced, answered with no body. The Python SDK handles this answer
+             *     explicitly (its comment: "Agent returns 204 No Content"); a client then has no `env_vars`
+             *     to read.
+             */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
@@ -8664,7 +8905,7 @@ export interface operations {
                  *       "merge": true
                  *     }
                  */
-                "application/json": components["schemas"]["EnvVarsSetRequest"];
+                "application/json": components["schemas"]["EnvVarsMergeRequest"];
             };
         };
         responses: {
@@ -8691,6 +8932,18 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["EnvVarsUpdateResponse"];
                 };
+            };
+            /**
+             * @description The variables were merged, answered with no body. The Python SDK handles this answer
+             *     explicitly (its comment: "Agent returns 204 No Content"); a client then has no `env_vars`
+             *     to read.
+             */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -9992,7 +10245,7 @@ export interface operations {
                  */
                 cursor?: components["parameters"]["ListCursor"];
                 /**
-                 * @description Maximum number of items on one page.
+                 * @description Maximum number of items on one page; at most 100 (the upstream spec's "max 100").
                  * @example 20
                  */
                 limit?: components["parameters"]["ListLimit"];

@@ -1,6 +1,8 @@
 // `npm run docs`: writes the offline docs site into docs/.
 //
-//   docs/reference.html   Redoc (`redocly build-docs main --inlineBundle`): one self-contained file.
+//   docs/reference.html   Redoc (`redocly build-docs --inlineBundle`): one self-contained file, built
+//                         from the bundle of API `main` plus a badge on every operation that no
+//                         official client uses (from its `x-evidence`; see addEvidenceBadges).
 //                         Its footer logo pointed at cdn.redoc.ly; it is swapped for an inline SVG,
 //                         so opening the page fetches nothing from another machine.
 //   docs/guides/*.html    docs/guides-src/*.md rendered with marked.
@@ -37,18 +39,43 @@ site.set('reference.html', buildReference());
 function buildReference() {
   const scratch = mkdtempSync(join(tmpdir(), 'hopx-docs-'));
   const out = join(scratch, 'reference.html');
+  const redocly = (...args) => execFileSync(process.execPath, [require.resolve('@redocly/cli/bin/cli.js'), ...args], {
+    cwd: root,
+    stdio: 'pipe', // quiet when it works (Redocly prints a Node 20 banner on every run)
+    encoding: 'utf8',
+  });
   try {
-    execFileSync(process.execPath, [require.resolve('@redocly/cli/bin/cli.js'), 'build-docs', 'main', '--inlineBundle', '--title', 'HopX API reference', '-o', out], {
-      cwd: root,
-      stdio: 'pipe', // quiet when it works (Redocly prints a Node 20 banner on every run)
-      encoding: 'utf8',
-    });
+    // Badges are a view of x-evidence, not part of the spec: add them to a copy of the bundle.
+    const bundle = JSON.parse(redocly('bundle', 'main', '--ext', 'json'));
+    addEvidenceBadges(bundle);
+    const withBadges = join(scratch, 'openapi.json');
+    writeFileSync(withBadges, JSON.stringify(bundle));
+    redocly('build-docs', withBadges, '--inlineBundle', '--title', 'HopX API reference', '-o', out);
     return postProcessReference(readFileSync(out, 'utf8'));
   } catch (error) {
     console.error(`${error.stdout ?? ''}${error.stderr ?? ''}`);
     throw error;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Redoc shows an operation's `x-badges` next to its title. An operation that no official client calls
+ * (only the docs or the upstream spec name it) gets one badge naming its sources, so a reader knows
+ * that its shape is less certain than the rest.
+ */
+function addEvidenceBadges(bundle) {
+  // The sources that show an official client using the operation, as `x-evidence` names them.
+  const CLIENT_EVIDENCE = ['sdk-js', 'sdk-python', 'cli'];
+  const EVIDENCE_LABELS = { docs: 'docs', 'upstream-spec': 'upstream spec', 'sdk-js': 'JS SDK', 'sdk-python': 'Python SDK', cli: 'CLI' };
+  for (const pathItem of Object.values(bundle.paths ?? {})) {
+    for (const operation of Object.values(pathItem)) {
+      const evidence = operation?.['x-evidence'];
+      if (!Array.isArray(evidence) || evidence.some((source) => CLIENT_EVIDENCE.includes(source))) continue;
+      const sources = evidence.map((source) => EVIDENCE_LABELS[source] ?? source).join(', ');
+      operation['x-badges'] = [...(operation['x-badges'] ?? []), { name: `No SDK evidence (${sources} only)`, color: '#b45309', position: 'after' }];
+    }
   }
 }
 

@@ -25,6 +25,25 @@ for (const kind of ['json', 'yaml']) {
 // openapi-typescript's own Redocly core comes with it; load its config loader from there.
 const { loadConfig } = await import(require.resolve('@redocly/openapi-core', { paths: [require.resolve('openapi-typescript')] }));
 const BLOB = ts.factory.createTypeReferenceNode('Blob');
+
+/**
+ * An open set is `anyOf: [{type: string, enum: [...]}, {type: string}]`: the known values, then any
+ * other string. openapi-typescript would write `'a' | 'b' | string`, which TypeScript collapses to
+ * `string` (no autocompletion); `'a' | 'b' | (string & {})` keeps the literals and accepts any string.
+ */
+function openSetType(schema) {
+  const branches = schema.anyOf;
+  if (!Array.isArray(branches) || branches.length !== 2) return undefined;
+  const [known, other] = branches;
+  const isPlainString = (s) => s?.type === 'string' && !s.enum && !s.const && !s.pattern && !s.format;
+  if (known?.type !== 'string' || !Array.isArray(known.enum) || !known.enum.every((v) => typeof v === 'string')) return undefined;
+  if (!isPlainString(other)) return undefined;
+  const f = ts.factory;
+  const anyString = f.createParenthesizedType(
+    f.createIntersectionTypeNode([f.createKeywordTypeNode(ts.SyntaxKind.StringKeyword), f.createTypeLiteralNode([])]),
+  );
+  return f.createUnionTypeNode([...known.enum.map((v) => f.createLiteralTypeNode(f.createStringLiteral(v))), anyString]);
+}
 const ast = await openapiTS(JSON.parse(bundled.json), {
   redocly: await loadConfig({ configPath: `${root}/openapi-ts.redocly.yaml` }),
   defaultNonNullable: false, // a defaulted request field must stay optional for the caller
@@ -32,7 +51,10 @@ const ast = await openapiTS(JSON.parse(bundled.json), {
   rootTypesNoSchemaPrefix: true,
   alphabetize: true,
   // Binary bodies are bytes, not strings: uploads take a Blob, downloads are read as Blob or stream.
+  // Open sets of strings keep their known values for autocompletion (openSetType).
   transform(schema) {
+    const openSet = openSetType(schema);
+    if (openSet) return openSet;
     if (schema.format === 'binary') return BLOB;
     if (schema.type === 'string' && schema.contentMediaType && !/json|^text\//.test(schema.contentMediaType)) return BLOB;
     return undefined;

@@ -14,8 +14,11 @@ import { SandboxToken, type TokenGrant, grantFrom } from './internal/sandbox-tok
 
 type Sandbox = components['schemas']['Sandbox'];
 
-/** A sandbox as returned by create, get or list; only `id` is required. */
-export type SandboxRef = Pick<Sandbox, 'id'> & Partial<Pick<Sandbox, 'public_host' | 'direct_url' | 'auth_token' | 'token_expires_at'>>;
+/**
+ * A sandbox as returned by create, get or list. The spec cannot promise `id` (the official JS SDK
+ * falls back to another field when it is missing), so its presence is checked when the client is made.
+ */
+export type SandboxRef = Partial<Pick<Sandbox, 'id' | 'public_host' | 'direct_url' | 'auth_token' | 'token_expires_at'>>;
 
 export interface AgentClientOptions extends CommonClientOptions {
   /** The sandbox object (host from `public_host`, token from `auth_token`) or just its id. */
@@ -39,8 +42,9 @@ export function createAgentClient(options: AgentClientOptions & { throwOnError?:
 export function createAgentClient(options: AgentClientOptions & { throwOnError: true }): ThrowingAgentClient;
 export function createAgentClient(options: AgentClientOptions): AgentClient | ThrowingAgentClient;
 export function createAgentClient(options: AgentClientOptions): AgentClient | ThrowingAgentClient {
-  const sandbox: SandboxRef = typeof options.sandbox === 'string' ? { id: options.sandbox } : options.sandbox;
-  if (!sandbox.id) throw new HopxConfigError('createAgentClient needs a sandbox id or a sandbox object with an id.');
+  const given: SandboxRef = typeof options.sandbox === 'string' ? { id: options.sandbox } : options.sandbox;
+  if (!given.id) throw new HopxConfigError('createAgentClient needs a sandbox id or a sandbox object with an id.');
+  const sandbox = { ...given, id: given.id };
   const controlPlane = options.controlPlane ? resultClientOf(options.controlPlane) : undefined;
   const knownHost = options.baseUrl ?? sandbox.public_host ?? sandbox.direct_url;
   const initial = grantFrom(sandbox.auth_token, sandbox.token_expires_at);

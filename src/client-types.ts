@@ -34,7 +34,8 @@ export type LogEntry =
 export type LogHook = (entry: LogEntry) => void;
 
 type AnyPaths = Record<string, any>;
-type ErrorResponse = components['schemas']['ErrorResponse'];
+/** Error bodies reach the caller normalised to the flat shape, whatever the server sent (error-body.ts). */
+type ErrorResponse = components['schemas']['ErrorResponseFlat'];
 
 /** How to read a success body: JSON (the default), or as text, bytes or a stream. */
 export type ParseAs = 'json' | 'text' | 'blob' | 'arrayBuffer' | 'stream';
@@ -47,9 +48,16 @@ type SuccessContent<Op> = {
 /** The JSON body of a success, or `never` when the operation has none (binary, text, event-stream). */
 type JsonBody<C> = C extends Record<string, unknown> ? C[keyof C & `${string}/json`] : never;
 type HasJson<Op> = [JsonBody<SuccessContent<Op>>] extends [never] ? false : true;
+/**
+ * `undefined` when the spec declares a success without a body (`204 No Content` on `PUT`/`PATCH /env`):
+ * openapi-fetch then resolves `data` to `undefined`, so the type must say so.
+ */
+type EmptySuccess<Op> = {
+  [S in keyof Responses<Op>]: S extends OkStatus ? (Responses<Op>[S] extends { content: unknown } ? never : undefined) : never;
+}[keyof Responses<Op>];
 
 /** What a success resolves to for this `parseAs`. */
-export type SuccessData<Op, A extends ParseAs> = A extends 'json' ? JsonBody<SuccessContent<Op>> : Parsed[Exclude<A, 'json'>];
+export type SuccessData<Op, A extends ParseAs> = A extends 'json' ? JsonBody<SuccessContent<Op>> | EmptySuccess<Op> : Parsed[Exclude<A, 'json'>];
 
 type BodyOption<Op> = [OperationRequestBodyContent<Op>] extends [never]
   ? { body?: never }

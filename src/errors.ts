@@ -4,12 +4,17 @@
 import type { components } from '../generated/schema.js';
 
 type ErrorCode = components['schemas']['ErrorCode'];
-export type ErrorBody = components['schemas']['ErrorResponse'];
+/**
+ * An error body as this client hands it over: always the flat shape. The spec's `ErrorResponse` also
+ * admits a nested `{ error: { message } }` and a top-level `{ message }` (the sources disagree on
+ * the Control Plane's); src/internal/error-body.ts turns every shape into this one.
+ */
+export type ErrorBody = components['schemas']['ErrorResponseFlat'];
 
 export interface HopxErrorInit {
   status?: number | undefined;
-  /** The API's machine-readable code; a code newer than this client is kept as a plain string. */
-  code?: ErrorCode | (string & {}) | undefined;
+  /** The API's machine-readable code. An open set: a code newer than this client is still a string. */
+  code?: ErrorCode | undefined;
   requestId?: string | undefined;
   /** Seconds the server asked us to wait (`Retry-After` or `X-RateLimit-Reset`). */
   retryAfter?: number | undefined;
@@ -23,7 +28,7 @@ export interface HopxErrorInit {
 export class HopxError extends Error {
   override name = 'HopxError';
   readonly status: number | undefined;
-  readonly code: ErrorCode | (string & {}) | undefined;
+  readonly code: ErrorCode | undefined;
   readonly requestId: string | undefined;
   readonly retryAfter: number | undefined;
   readonly operation: string | undefined;
@@ -77,7 +82,7 @@ export function abortedError(what: string, signal: AbortSignal | undefined, oper
 /** A success response whose body is not what the spec promises (malformed JSON, wrong content type). */
 export class HopxResponseFormatError extends HopxError { override name = 'HopxResponseFormatError'; }
 
-/** The server answered with an error status. `body` is the (normalised) ErrorResponse. */
+/** The server answered with an error status. `body` is its ErrorResponse, normalised to the flat shape. */
 export class HopxApiError extends HopxError {
   override name = 'HopxApiError';
   declare readonly status: number;

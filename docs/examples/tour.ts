@@ -11,7 +11,10 @@ const hopx = createControlPlaneClient({ apiKey, baseUrl, throwOnError: true });
 
 // 1. Create a sandbox from a public template.
 const sandbox = await hopx.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter', timeout_seconds: 600 } });
-show('1. created sandbox', { id: sandbox.id, status: sandbox.status, public_host: sandbox.public_host });
+// The spec cannot promise `id` (an official SDK falls back to another field): check it once.
+const id = sandbox.id;
+if (!id) throw new Error('the new sandbox has no id');
+show('1. created sandbox', { id, status: sandbox.status, public_host: sandbox.public_host });
 
 // The agent lives on the sandbox's own host; the local mock serves it on the same address.
 const agent = createAgentClient({ sandbox, controlPlane: hopx, throwOnError: true, ...(local ? { baseUrl } : {}) });
@@ -39,5 +42,5 @@ const page = await hopx.GET('/v1/sandboxes', { params: { query: { limit: 10, sta
 show('4. sandboxes', { ids: (page.data ?? []).map((s) => `${s.id} (${s.status})`), has_more: page.has_more });
 
 // 5. Delete the sandbox.
-const deleted = await hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id: sandbox.id } } });
+const deleted = await hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id } } });
 show('5. deleted', deleted);

@@ -1,6 +1,7 @@
-// Turns whatever an error response carried into the spec's flat ErrorResponse. Servers send the flat
-// form, some proxies and the Python SDK's reading of the Control Plane a nested one, and gateways
-// send HTML or nothing at all; the caller always gets `{ error, code?, request_id? }`.
+// Turns whatever an error response carried into the spec's flat ErrorResponseFlat. The docs show the
+// flat form; the official SDKs also read a nested `{ error: { message } }` and a top-level `message`
+// on Control Plane errors (all three are the spec's ErrorResponse), and gateways send HTML or nothing
+// at all; the caller always gets `{ error, code?, request_id? }`.
 import type { ErrorBody } from '../errors.js';
 
 const SNIPPET_LENGTH = 200;

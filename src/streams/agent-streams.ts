@@ -76,10 +76,13 @@ export async function openTerminal(agent: AnyAgentClient, options: AgentSocketOp
   const exitCode = (async () => {
     try {
       for await (const message of socket) {
-        if (message.type === 'output') printed.push(message.data);
-        else {
+        if (message.type === 'output') {
+          if (message.data) printed.push(message.data);
+        } else {
           printed.end();
-          return message.code;
+          // The SDKs' types and the CLI name it `code`; another official client reads `exitCode`.
+          // Neither is guaranteed: a shell that ended without saying how counts as 0, as the CLI does.
+          return message.code ?? message.exitCode ?? 0;
         }
       }
       throw new HopxStreamClosedError('WebSocket /terminal: the session was closed before the shell exited', { operation: 'WebSocket /terminal', closeCode: 1000, closeReason: 'client closed' });

@@ -86,14 +86,16 @@ async function* poll(
     if (!page) {
       page = dataOf(await client.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: buildId }, query: { offset } }, signal }), NAME);
     }
-    const lines = page.logs.split('\n').filter((line) => line.trim() !== '');
+    // Neither `logs` nor `offset` is guaranteed (both SDKs default them: `logs || ""`,
+    // `offset || offset`): no text means nothing new, no offset means ask again from the same place.
+    const lines = (page.logs ?? '').split('\n').filter((line) => line.trim() !== '');
     const done = isLast(page);
     for (const [i, message] of lines.entries()) {
       const last = i === lines.length - 1;
       yield { message, level: levelOf(message), status: page.status, complete: last ? done : false, offset: last ? page.offset : undefined };
     }
     if (done) return;
-    offset = page.offset;
+    offset = page.offset ?? offset;
     page = undefined;
     await abortableSleep(intervalMs, signal, NAME);
   }

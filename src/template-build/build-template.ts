@@ -224,7 +224,8 @@ async function pollBuild(client: ControlPlaneClient, buildId: string, intervalMs
 async function followLog(client: ControlPlaneClient, logId: string, tail: string[], onLog: (e: BuildLogEvent) => void, pollInterval: number, signal: AbortSignal) {
   try {
     for await (const event of followBuildLogs(client, logId, { signal, pollInterval })) {
-      tail.push(event.message);
+      // An event-stream line may come without a message (no source documents that payload).
+      if (event.message !== undefined) tail.push(event.message);
       if (tail.length > LOG_TAIL) tail.shift();
       onLog(event);
     }
@@ -236,7 +237,7 @@ async function followLog(client: ControlPlaneClient, logId: string, tail: string
 
 async function readLogTail(client: ControlPlaneClient, logId: string, tail: string[]) {
   const logs = await client.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: logId }, query: { offset: 0 } } });
-  if (logs.data) tail.push(...logs.data.logs.split('\n').filter((l) => l.trim()).slice(-LOG_TAIL));
+  if (logs.data?.logs) tail.push(...logs.data.logs.split('\n').filter((l) => l.trim()).slice(-LOG_TAIL));
 }
 
 /** The SDKs' rule: `active` and `is_active` on two polls in a row (a new template flips back briefly). */

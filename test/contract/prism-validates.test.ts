@@ -26,7 +26,8 @@ describe('the Prism mock validates both directions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hopx-prism-'));
     try {
       const spec = JSON.parse(readFileSync('generated/openapi.json', 'utf8'));
-      spec.paths['/v1/sandboxes/{id}'].get.responses['200'].content['application/json'].example.status = 'sleeping';
+      // SandboxStatus is an open set of strings: only a non-string breaks it.
+      spec.paths['/v1/sandboxes/{id}'].get.responses['200'].content['application/json'].example.status = 7;
       writeFileSync(join(dir, 'broken.json'), JSON.stringify(spec));
       const prism = await startPrism({ port: await freePort(), spec: join(dir, 'broken.json') });
       try {

@@ -2,7 +2,7 @@
 // 127.0.0.1 with every other address blocked and every request recorded:
 // - docs/ is exactly what `npm run docs` builds now;
 // - the Redoc reference lists every operation of generated/openapi.json under the two tag groups,
-//   renders an operation, and its search finds one;
+//   renders an operation, badges those no official client uses, and its search finds one;
 // - the landing page and every guide render with the site's stylesheet, and their links resolve;
 // - nothing was requested from anywhere but 127.0.0.1.
 // Nothing is skipped: without /usr/bin/chromium every test fails and says how to install it (launchChromium).
@@ -177,6 +177,23 @@ describe('the docs site in Chromium', () => {
     await page.getByText('Loading...').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
     mkdirSync(join(root, '.tmp'), { recursive: true });
     await page.screenshot({ path: screenshot });
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('reference.html badges an operation that no official client uses, and only such an operation', async () => {
+    // Built from x-evidence by scripts/build-docs.mjs: GET /v1/sandboxes/stream is named only by the docs.
+    const byKey = (method: string, path: string) => operations.find((o) => o.method === method && o.path === path)!;
+    const sseOnly = operationRoute(byKey('get', '/v1/sandboxes/stream'));
+    const execute = operationRoute(byKey('post', '/execute'));
+    const page = await openReference(sseOnly);
+    const badgeOf = (route: string) => page.locator(`h2:has(a[href="${route}"]) [data-component-name="Tag/Tag"]`);
+    // textContent: Redoc's tag style capitalises what it shows.
+    expect(await badgeOf(sseOnly).textContent()).toBe('No SDK evidence (docs only)');
+    await page.evaluate((hash) => { window.location.hash = hash; }, execute);
+    await page.locator(`h2 a[href="${execute}"]`).first().waitFor({ timeout: 10_000 });
+    expect(await page.locator(`h2:has(a[href="${execute}"])`).innerText()).toContain('Run code and wait for the result');
+    expect(await badgeOf(execute).count()).toBe(0);
     expect(page.errors).toEqual([]);
     await page.close();
   });

@@ -27,7 +27,7 @@ describe('paginate', () => {
     server = await pagedServer(pages);
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url });
     const ids: string[] = [];
-    for await (const s of paginate(hopx, '/v1/sandboxes', { query: { status: 'running', limit: 2 } })) ids.push(s.id);
+    for await (const s of paginate(hopx, '/v1/sandboxes', { query: { status: 'running', limit: 2 } })) ids.push(s.id!);
     expect(ids).toEqual(['176104811abcdef', '176104812abcdef', '176104813abcdef']);
     expect(server.seen.map((r) => r.url)).toEqual([
       '/v1/sandboxes?status=running&limit=2',
@@ -50,7 +50,7 @@ describe('paginate', () => {
     server = await pagedServer({ '': pages['']!, c2: { object: 'list', data: [sandbox(3)], has_more: true, next_cursor: 'c2' } });
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url });
     const seen: string[] = [];
-    const error = await (async () => { for await (const s of paginate(hopx, '/v1/sandboxes')) seen.push(s.id); })().catch((e) => e);
+    const error = await (async () => { for await (const s of paginate(hopx, '/v1/sandboxes')) seen.push(s.id!); })().catch((e) => e);
     expect(error).toBeInstanceOf(HopxResponseFormatError);
     expect(error.message).toContain('next_cursor "c2" was already used');
     expect(seen).toHaveLength(3);

@@ -45,10 +45,13 @@ import type { TemplateDefinition } from 'hopx-api/template-build';
 const hopx = createControlPlaneClient({ apiKey: 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ', baseUrl: process.argv[2], throwOnError: true });
 const sandbox: Sandbox = await hopx.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } });
 const definition: TemplateDefinition = { name: 'x', fromImage: 'python:3.12', steps: [{ run: 'echo hi' }] };
+// The spec cannot promise \`id\` (an official SDK falls back to another field): check it once.
+const id = sandbox.id;
+if (!id) throw new Error('the new sandbox has no id');
 try {
-  await hopx.GET('/v1/sandboxes/{id}', { params: { path: { id: sandbox.id } }, headers: { Prefer: 'code=404' } });
+  await hopx.GET('/v1/sandboxes/{id}', { params: { path: { id } }, headers: { Prefer: 'code=404' } });
 } catch (error) {
-  console.log(JSON.stringify({ id: sandbox.id, notFound: error instanceof SandboxNotFoundError, steps: definition.steps.length }));
+  console.log(JSON.stringify({ id, notFound: error instanceof SandboxNotFoundError, steps: definition.steps.length }));
 }
 `);
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], skipLibCheck: false, outDir: 'out' }, files: ['example.ts'] }));

@@ -21,8 +21,9 @@ const OPERATION = 'GET /v1/templates/build/{buildID}/logs';
 
 type Status = 'building' | 'active' | 'success' | 'completed' | 'failed';
 interface Page {
-  logs: string;
-  offset: number;
+  /** Neither is guaranteed: both SDKs default them (`logs || ""`, `offset || offset`). */
+  logs?: string;
+  offset?: number;
   status?: Status;
   complete?: boolean;
 }
@@ -116,6 +117,20 @@ describe('falling back to polling', () => {
       line('⚠ cache not saved', 'WARN', 'failed', true, 4),
     ]);
     expect(offsets()).toEqual(['0', '1', '1', '1']);
+  });
+
+  it('a page without logs or offset (neither is guaranteed) is nothing new: asked again from the same offset', async () => {
+    await startLogServer((offset, call) => {
+      if (offset === 0) return { logs: 'Step 1/2: RUN make\n', offset: 1, status: 'building' };
+      if (offset === 1 && call === 1) return { status: 'building' };
+      if (offset === 1) return { logs: 'Build completed\n', offset: 2, status: 'active', complete: true };
+      return undefined;
+    });
+    const { events, error } = await drain(follow());
+
+    expect(error).toBeUndefined();
+    expect(events).toEqual([line('Step 1/2: RUN make', 'INFO', 'building', false, 1), line('Build completed', 'INFO', 'active', true, 2)]);
+    expect(offsets()).toEqual(['0', '1', '1']);
   });
 
   it.each(['active', 'success', 'completed', 'failed'] as const)('a terminal status (%s) stops the polling even without complete: true', async (status) => {

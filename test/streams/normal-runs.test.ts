@@ -69,7 +69,7 @@ describe('event streams', () => {
       },
     });
     const lines: string[] = [];
-    for await (const event of followBuildLogs(controlPlane(), '1187')) lines.push(event.message);
+    for await (const event of followBuildLogs(controlPlane(), '1187')) lines.push(event.message ?? '');
     expect(lines).toEqual(['Step 1/2: RUN pip install numpy', 'Build completed']);
   });
 });
@@ -109,6 +109,19 @@ describe('WebSocket routes', () => {
     for await (const chunk of terminal.output) printed += chunk;
     expect(printed).toBe('$ echo hello\nhello\r\n');
     await expect(terminal.exitCode).resolves.toBe(0);
+  });
+
+  it('/terminal: an exit frame that carries only exitCode (the other spelling) settles the exit code', async () => {
+    server = await startStreamServer({
+      async socket(ctx) {
+        await ctx.nextMessage();
+        ctx.send({ type: 'output', data: 'bye\r\n' });
+        ctx.send({ type: 'exit', exitCode: 3 });
+      },
+    });
+    const terminal = await openTerminal(agent());
+    terminal.write('exit 3\n');
+    await expect(terminal.exitCode).resolves.toBe(3);
   });
 
   it('/files/watch: changes arrive until the caller stops', async () => {

@@ -75,8 +75,8 @@ describe('query parameters', () => {
   test('wrong query types and enum values do not compile', () => {
     // @ts-expect-error `limit` is a number, not a string
     controlPlane.GET('/v1/sandboxes', { params: { query: { limit: 'ten' } } });
-    // @ts-expect-error `sleeping` is not a SandboxStatus (creating | running | paused | stopped)
-    controlPlane.GET('/v1/sandboxes', { params: { query: { status: 'sleeping' } } });
+    // @ts-expect-error a SandboxStatus is a string (an open set: any string, not a number)
+    controlPlane.GET('/v1/sandboxes', { params: { query: { status: 3 } } });
     // @ts-expect-error `region` is a string, not a number
     controlPlaneOrThrow.GET('/v1/sandboxes', { params: { query: { region: 1001 } } });
     // @ts-expect-error `path` is a string, not an array
@@ -219,8 +219,8 @@ describe('per-call options', () => {
     >();
     // @ts-expect-error `timeout` is a number
     paginate(controlPlane, '/v1/sandboxes', { timeout: '5s' });
-    // @ts-expect-error `sleeping` is not a SandboxStatus
-    paginate(controlPlane, '/v1/sandboxes', { query: { status: 'sleeping' } });
+    // @ts-expect-error a SandboxStatus is a string, not a boolean
+    paginate(controlPlane, '/v1/sandboxes', { query: { status: true } });
     // @ts-expect-error the cursor is paginate's job: `cursor` is not part of its query
     paginate(controlPlane, '/v1/sandboxes', { query: { cursor: 'c1' } });
   });

@@ -6,7 +6,9 @@ import {
   type ControlPlaneClient,
   type ErrorBody,
   type ErrorCode,
+  type EnvVarsUpdateResponse,
   type ErrorResponse,
+  type ErrorResponseFlat,
   type ExecuteResponse,
   type PageItem,
   type Sandbox,
@@ -28,24 +30,32 @@ const id = '1761048129dsaqav4n';
 const file = { params: { query: { path: '/workspace/report.pdf' } } };
 
 describe('the { data, error } style', () => {
-  test('GET /v1/sandboxes/{id}: data is Sandbox | undefined, error is the ErrorResponse shape', async () => {
+  test('GET /v1/sandboxes/{id}: data is Sandbox | undefined, error is the flat ErrorResponse shape', async () => {
     const result = await controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } } });
     expectTypeOf(result.data).toEqualTypeOf<Sandbox | undefined>();
-    expectTypeOf(result.error).toEqualTypeOf<ErrorResponse | undefined>();
+    expectTypeOf(result.error).toEqualTypeOf<ErrorResponseFlat | undefined>();
     expectTypeOf(result.response).toEqualTypeOf<Response>();
   });
 
-  test('the ErrorResponse shape is the spec schema, and the errors module uses the same one', () => {
-    expectTypeOf<ErrorResponse>().toEqualTypeOf<ErrorBody>();
-    expectTypeOf<ErrorResponse>().toHaveProperty('error').toEqualTypeOf<string>();
-    expectTypeOf<ErrorResponse>().toHaveProperty('code').toEqualTypeOf<ErrorCode | undefined>();
-    expectTypeOf<ErrorResponse>().toHaveProperty('request_id').toEqualTypeOf<string | undefined>();
+  test('the error a caller gets is the flat shape (normalised), and the errors module uses the same one', () => {
+    expectTypeOf<ErrorResponseFlat>().toEqualTypeOf<ErrorBody>();
+    expectTypeOf<ErrorResponseFlat>().toHaveProperty('error').toEqualTypeOf<string>();
+    expectTypeOf<ErrorResponseFlat>().toHaveProperty('code').toEqualTypeOf<ErrorCode | undefined>();
+    expectTypeOf<ErrorResponseFlat>().toHaveProperty('request_id').toEqualTypeOf<string | undefined>();
+  });
+
+  test('the spec ErrorResponse admits the flat, the nested and the top-level message shapes', () => {
+    expectTypeOf<ErrorResponseFlat>().toExtend<ErrorResponse>();
+    expectTypeOf({ error: { message: 'Rate limit exceeded', code: 'RATE_LIMITED' } }).toExtend<ErrorResponse>();
+    expectTypeOf({ message: 'Sandbox not found', code: 'SANDBOX_NOT_FOUND' }).toExtend<ErrorResponse>();
+    // ...which is why the client hands over the flat shape: on the union, `error` is not always a string.
+    expectTypeOf<ErrorResponse>().not.toEqualTypeOf<ErrorBody>();
   });
 
   test('data and error narrow each other', async () => {
     const result = await controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } } });
     if (result.error) {
-      expectTypeOf(result.error).toEqualTypeOf<ErrorResponse>();
+      expectTypeOf(result.error).toEqualTypeOf<ErrorResponseFlat>();
       expectTypeOf(result.data).toEqualTypeOf<undefined>();
     } else {
       expectTypeOf(result.data).toEqualTypeOf<Sandbox>();
@@ -57,7 +67,7 @@ describe('the { data, error } style', () => {
     expectTypeOf((await controlPlane.GET('/v1/sandboxes')).data).toEqualTypeOf<SandboxList | undefined>();
     expectTypeOf((await controlPlane.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } })).data).toEqualTypeOf<Sandbox | undefined>();
     expectTypeOf((await agent.POST('/execute', { body: { code: 'print(1)' } })).data).toEqualTypeOf<ExecuteResponse | undefined>();
-    expectTypeOf((await agent.POST('/execute', { body: { code: 'print(1)' } })).error).toEqualTypeOf<ErrorResponse | undefined>();
+    expectTypeOf((await agent.POST('/execute', { body: { code: 'print(1)' } })).error).toEqualTypeOf<ErrorResponseFlat | undefined>();
   });
 
   test('errorOf turns a failed result into a HopxApiError', async () => {
@@ -81,9 +91,18 @@ describe('the throwing style', () => {
     expectTypeOf(agentOrThrow.POST('/execute', { body: { code: 'print(1)' } })).resolves.toEqualTypeOf<ExecuteResponse>();
   });
 
+  test('PUT and PATCH /env may answer 204 No Content, so they resolve to the body or undefined', () => {
+    const env = { env_vars: { DEBUG: 'true' } };
+    expectTypeOf(agentOrThrow.PATCH('/env', { body: env })).resolves.toEqualTypeOf<EnvVarsUpdateResponse | undefined>();
+    expectTypeOf(agentOrThrow.PUT('/env', { body: env })).resolves.toEqualTypeOf<EnvVarsUpdateResponse | undefined>();
+    // DELETE /env declares no 204: it still resolves to the body itself.
+    expectTypeOf(agentOrThrow.DELETE('/env')).resolves.toEqualTypeOf<EnvVarsUpdateResponse>();
+  });
+
   test('has no { data, error } wrapper', async () => {
     const sandbox = await controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id } } });
-    expectTypeOf(sandbox.id).toEqualTypeOf<string>();
+    // `id` is not guaranteed by the spec (the official JS SDK falls back to another field).
+    expectTypeOf(sandbox.id).toEqualTypeOf<string | undefined>();
     // @ts-expect-error the throwing client resolves to the Sandbox itself, which has no `data`
     sandbox.data;
     // @ts-expect-error the throwing client resolves to the Sandbox itself, which has no `error`
@@ -95,7 +114,7 @@ describe('non-JSON bodies are typed by parseAs', () => {
   test("GET /files/download with parseAs: 'blob' gives a Blob", async () => {
     expectTypeOf(agentOrThrow.GET('/files/download', { ...file, parseAs: 'blob' })).resolves.toEqualTypeOf<Blob>();
     expectTypeOf((await agent.GET('/files/download', { ...file, parseAs: 'blob' })).data).toEqualTypeOf<Blob | undefined>();
-    expectTypeOf((await agent.GET('/files/download', { ...file, parseAs: 'blob' })).error).toEqualTypeOf<ErrorResponse | undefined>();
+    expectTypeOf((await agent.GET('/files/download', { ...file, parseAs: 'blob' })).error).toEqualTypeOf<ErrorResponseFlat | undefined>();
   });
 
   test('the other parseAs modes', () => {

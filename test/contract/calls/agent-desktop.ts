@@ -327,7 +327,7 @@ export const agentDesktopCalls: ContractCall[] = [
       const { data, response } = await agent.GET('/desktop/windows/list');
       expect(response.status).toBe(200);
       expect(data?.windows).toHaveLength(2);
-      expect(data?.windows[0]).toMatchObject({ id: 31457283, title: 'Mozilla Firefox', is_active: true });
+      expect(data?.windows?.[0]).toMatchObject({ id: 31457283, title: 'Mozilla Firefox', is_active: true });
     },
   },
   {
@@ -498,7 +498,7 @@ export const agentDesktopCalls: ContractCall[] = [
       const { data, response } = await agent.GET('/desktop/debug/logs');
       expect(response.status).toBe(200);
       expect(data?.logs).toHaveLength(2);
-      expect(data?.logs[0]).toContain('Xvfb started on display :1');
+      expect(data?.logs?.[0]).toContain('Xvfb started on display :1');
     },
   },
   {
@@ -506,7 +506,7 @@ export const agentDesktopCalls: ContractCall[] = [
     async run({ agent }) {
       const { data, response } = await agent.GET('/desktop/debug/processes');
       expect(response.status).toBe(200);
-      expect(data?.processes.map((p) => p.name)).toEqual(['Xvfb', 'x0vncserver']);
+      expect(data?.processes?.map((p) => p.name)).toEqual(['Xvfb', 'x0vncserver']);
     },
   },
 

@@ -107,8 +107,8 @@ export const agentFilesCalls: ContractCall[] = [
       const { data, response } = await agent.GET('/files/list', { params: { query: { path: '/workspace' } } });
       expect(response.status).toBe(200);
       expect(data?.path).toBe('/workspace');
-      expect(data?.files.map((f) => f?.name)).toEqual(['hello.py', 'data']);
-      expect(data?.files[1]?.is_directory).toBe(true);
+      expect(data?.files?.map((f) => f?.name)).toEqual(['hello.py', 'data']);
+      expect(data?.files?.[1]?.is_directory).toBe(true);
     },
   },
   {
@@ -117,8 +117,8 @@ export const agentFilesCalls: ContractCall[] = [
     async run({ agent }) {
       const { data } = await agent.GET('/files/list', { headers: { Prefer: 'example=alternate' } });
       expect(data?.files).toHaveLength(2);
-      expect(data?.files[0]?.is_dir).toBe(false);
-      expect(data?.files[1]).toBeNull();
+      expect(data?.files?.[0]?.is_dir).toBe(false);
+      expect(data?.files?.[1]).toBeNull();
     },
   },
 
@@ -252,12 +252,30 @@ export const agentFilesCalls: ContractCall[] = [
     },
   },
   {
+    operation: 'PUT /env',
+    name: '204 No Content resolves to undefined data',
+    async run({ agentOrThrow }) {
+      const data = await agentOrThrow.PUT('/env', { body: { env_vars: { DEBUG: 'true' } }, headers: prefer(204) });
+      expect(data).toBeUndefined();
+    },
+  },
+  {
     operation: 'PATCH /env',
     async run({ agentOrThrow }) {
       const data = await agentOrThrow.PATCH('/env', { body: { env_vars: { API_KEY: 'sk-1234567890abcdef', LOG_LEVEL: 'info' }, merge: true } });
-      expect(data.success).toBe(true);
-      expect(data.count).toBe(4);
-      expect(data.env_vars).toMatchObject({ LOG_LEVEL: 'info', API_KEY: '***MASKED***' });
+      expect(data?.success).toBe(true);
+      expect(data?.count).toBe(4);
+      expect(data?.env_vars).toMatchObject({ LOG_LEVEL: 'info', API_KEY: '***MASKED***' });
+    },
+  },
+  {
+    operation: 'PATCH /env',
+    name: 'without merge (it defaults to true), answered 204 with no body',
+    async run({ agent }) {
+      const { data, error, response } = await agent.PATCH('/env', { body: { env_vars: { LOG_LEVEL: 'debug' } }, headers: prefer(204) });
+      expect(response.status).toBe(204);
+      expect(error).toBeUndefined();
+      expect(data).toBeUndefined();
     },
   },
   {

@@ -1,11 +1,18 @@
-// Redocly plugin (see redocly.yaml): lint rules for the spec's own extensions, the ones that
-// `npm run generate` turns into the tables the clients read (generated/operations.ts). A malformed
-// extension must fail the lint, not quietly change how a client retries or waits.
+// Redocly plugin for `npm run lint` (loaded by redocly.yaml). Two kinds of checks the built-in
+// rules cannot express:
 //
+// Rules for the extensions that `npm run generate` turns into the tables the clients read
+// (generated/operations.ts): a malformed one must fail the lint, not quietly change how a client
+// retries or waits.
 //   hopx/x-idempotent   a boolean, and only on POST or PATCH (GET, PUT and DELETE are idempotent anyway)
 //   hopx/x-timeout      { seconds } or { fromBody, margin }, fromBody naming a numeric field of the JSON body
 //   hopx/x-websocket    { client, server, final? } on a 101 route: existing message schemas, and `final`
 //                       one of the server's message types
+//
+// Assertion functions for the configurable rules in redocly.yaml:
+//   hopx/uniqueList     the value is a list (YAML sequence) without repeated items. Redocly's `enum`
+//                       checks each item of a list but also accepts a bare string, and nothing built in
+//                       rejects a repeated item; `x-evidence` must be a set of sources.
 
 const SCHEMA_REF = /^#\/components\/schemas\/[A-Za-z0-9_.-]+$/;
 
@@ -107,7 +114,7 @@ function isPositiveNumber(value) {
   return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }
 
-export default function hopxRules() {
+export default function hopxPlugin() {
   return {
     id: 'hopx',
     rules: {
@@ -115,6 +122,14 @@ export default function hopxRules() {
         'x-idempotent': XIdempotent,
         'x-timeout': XTimeout,
         'x-websocket': XWebsocket,
+      },
+    },
+    assertions: {
+      uniqueList(value, enabled, { baseLocation }) {
+        if (!enabled || value === undefined) return [];
+        if (!Array.isArray(value)) return [{ message: 'Should be a list', location: baseLocation }];
+        const repeated = value.filter((item, i) => value.indexOf(item) !== i);
+        return repeated.map((item) => ({ message: `"${item}" is listed more than once`, location: baseLocation }));
       },
     },
   };
