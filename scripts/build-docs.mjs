@@ -48,6 +48,7 @@ function buildReference() {
     // Badges are a view of x-evidence, not part of the spec: add them to a copy of the bundle.
     const bundle = JSON.parse(redocly('bundle', 'main', '--ext', 'json'));
     addEvidenceBadges(bundle);
+    describeClientFacts(bundle);
     const withBadges = join(scratch, 'openapi.json');
     writeFileSync(withBadges, JSON.stringify(bundle));
     redocly('build-docs', withBadges, '--inlineBundle', '--title', 'HopX API reference', '-o', out);
@@ -75,6 +76,32 @@ function addEvidenceBadges(bundle) {
       if (!Array.isArray(evidence) || evidence.some((source) => CLIENT_EVIDENCE.includes(source))) continue;
       const sources = evidence.map((source) => EVIDENCE_LABELS[source] ?? source).join(', ');
       operation['x-badges'] = [...(operation['x-badges'] ?? []), { name: `No SDK evidence (${sources} only)`, color: '#b45309', position: 'after' }];
+    }
+  }
+}
+
+/**
+ * What the spec's client-facing extensions mean, said in the docs where a reader looks: the same
+ * x-idempotent, x-timeout and x-websocket that `npm run generate` turns into the clients' tables, so
+ * an edit to openapi.yaml changes the client and the reference at once.
+ */
+function describeClientFacts(bundle) {
+  const name = (ref) => `\`${ref.replace('#/components/schemas/', '')}\``;
+  for (const [path, pathItem] of Object.entries(bundle.paths ?? {})) {
+    for (const [method, operation] of Object.entries(pathItem)) {
+      if (!operation || typeof operation !== 'object' || !operation.operationId) continue;
+      const facts = [];
+      if (operation['x-idempotent']) facts.push(`safe to send twice (\`x-idempotent\`), so the client retries it after a lost response`);
+      const timeout = operation['x-timeout'];
+      if (timeout?.seconds) facts.push(`the client waits up to ${timeout.seconds} s for it by default (\`x-timeout\`)`);
+      if (timeout?.fromBody) facts.push(`the client waits for the run's own \`${timeout.fromBody}\` plus ${timeout.margin} s (\`x-timeout\`)`);
+      const socket = operation['x-websocket'];
+      if (socket) {
+        const end = socket.final ? `its last message is \`${socket.final}\`, after which the client closes` : 'it has no last message: it runs until one side closes';
+        facts.push(`after the upgrade the client sends ${name(socket.client)} messages and the server ${name(socket.server)} messages; ${end} (\`x-websocket\`)`);
+      }
+      if (facts.length === 0) continue;
+      operation.description = `${operation.description ?? ''}\n\n**Client behaviour** (${method.toUpperCase()} ${path}): ${facts.join('; ')}.`;
     }
   }
 }

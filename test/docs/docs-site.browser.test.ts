@@ -181,6 +181,19 @@ describe('the docs site in Chromium', () => {
     await page.close();
   });
 
+  it('reference.html says what x-idempotent, x-timeout and x-websocket mean for the client', async () => {
+    // Added by scripts/build-docs.mjs from the same extensions generated/operations.ts is made from.
+    const byKey = (method: string, path: string) => operations.find((o) => o.method === method && o.path === path)!;
+    const terminal = operationRoute(byKey('get', '/terminal'));
+    const page = await openReference(terminal);
+    const paragraph = page.locator('p', { hasText: 'Client behaviour (GET /terminal)' }).first();
+    await paragraph.waitFor({ timeout: 10_000 });
+    const text = await paragraph.innerText();
+    expect(text).toContain('its last message is exit, after which the client closes');
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
   it('reference.html badges an operation that no official client uses, and only such an operation', async () => {
     // Built from x-evidence by scripts/build-docs.mjs: GET /v1/sandboxes/stream is named only by the docs.
     const byKey = (method: string, path: string) => operations.find((o) => o.method === method && o.path === path)!;

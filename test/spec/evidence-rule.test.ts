@@ -12,9 +12,10 @@ import { operations } from './bundled-spec.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const redocly = createRequire(import.meta.url).resolve('@redocly/cli/bin/cli.js');
 
-/** Replaces the `x-evidence` list right after `operationId: <id>` with `replacement` (YAML lines). */
+/** Replaces the `x-evidence` list after `operationId: <id>` (and any other extensions) with `replacement` (YAML lines). */
 function withEvidence(yaml: string, operationId: string, replacement: string): string {
-  const pattern = new RegExp(`(      operationId: ${operationId}\\n)      x-evidence:\\n(        - .*\\n)+`);
+  const otherExtensions = '(?:      x-(?!evidence).*\\n(?:        .*\\n)*)*';
+  const pattern = new RegExp(`(      operationId: ${operationId}\\n${otherExtensions})      x-evidence:\\n(        - .*\\n)+`);
   expect(pattern.test(yaml), operationId).toBe(true);
   return yaml.replace(pattern, `$1${replacement}`);
 }
