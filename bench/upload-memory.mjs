@@ -15,7 +15,9 @@ const LIMIT_MIB = 128;
 export async function uploadMemory() {
   const sink = createServer((req, res) => {
     let bytes = 0;
-    req.on('data', (chunk) => { bytes += chunk.length; });
+    req.on('data', (chunk) => {
+      bytes += chunk.length;
+    });
     req.on('end', () => {
       const body = JSON.stringify({ success: true, path: '/workspace/big.bin', size: bytes });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
@@ -39,25 +41,44 @@ export async function uploadMemory() {
     await rm(dir, { recursive: true, force: true });
   }
   console.log('\nUpload peak RSS (each upload in its own process)');
-  console.table(rows.map((r) => ({ 'file MiB': r.size, client: r.mode, 'peak RSS MiB': r.maxRssMiB.toFixed(1), 'seconds': (r.ms / 1000).toFixed(2) })));
+  console.table(
+    rows.map((r) => ({
+      'file MiB': r.size,
+      client: r.mode,
+      'peak RSS MiB': r.maxRssMiB.toFixed(1),
+      seconds: (r.ms / 1000).toFixed(2),
+    })),
+  );
   const ours = rows.filter((r) => r.mode === 'hopx');
   const growth = ours.at(-1).maxRssMiB - ours[0].maxRssMiB;
   const peak = Math.max(...ours.map((r) => r.maxRssMiB));
   for (const size of SIZES) {
     const base = rows.find((r) => r.size === size && r.mode === 'fetch-formdata');
     const mine = rows.find((r) => r.size === size && r.mode === 'hopx');
-    console.log(`${size} MiB: hopx peak RSS is ${(mine.maxRssMiB / base.maxRssMiB).toFixed(2)}x that of fetch + FormData`);
+    console.log(
+      `${size} MiB: hopx peak RSS is ${(mine.maxRssMiB / base.maxRssMiB).toFixed(2)}x that of fetch + FormData`,
+    );
   }
   const ok = peak < LIMIT_MIB && growth < 32;
-  console.log(`hopx: peak ${peak.toFixed(1)} MiB (limit ${LIMIT_MIB}), growth from ${SIZES[0]} to ${SIZES.at(-1)} MiB files: ${growth.toFixed(1)} MiB: ${ok ? 'OK' : 'TARGET MISSED'}`);
+  console.log(
+    `hopx: peak ${peak.toFixed(1)} MiB (limit ${LIMIT_MIB}), growth from ${SIZES[0]} to ${SIZES.at(-1)} MiB files: ${growth.toFixed(1)} MiB: ${ok ? 'OK' : 'TARGET MISSED'}`,
+  );
   return ok;
 }
 
 function child(mode, file, url) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(new URL('./upload-child.mjs', import.meta.url)), mode, file, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./upload-child.mjs', import.meta.url)), mode, file, url],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
-    proc.stdout.on('data', (d) => { out += d; });
-    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${mode} upload exited with ${code}`))));
+    proc.stdout.on('data', (d) => {
+      out += d;
+    });
+    proc.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${mode} upload exited with ${code}`)),
+    );
   });
 }

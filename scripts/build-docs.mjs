@@ -12,7 +12,7 @@
 // The output depends only on its sources, so it is committed. `--check` builds in memory and exits 1
 // (writing nothing) when the committed docs/ differs from a fresh build.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -27,7 +27,14 @@ const check = process.argv.includes('--check');
 const started = Date.now();
 
 /** Guides in reading order; any other guide follows, alphabetically. */
-const ORDER = ['quickstart', 'authentication', 'errors-and-retries', 'streaming', 'files-and-uploads', 'regenerating-the-client'];
+const ORDER = [
+  'quickstart',
+  'authentication',
+  'errors-and-retries',
+  'streaming',
+  'files-and-uploads',
+  'regenerating-the-client',
+];
 
 /** Every file of the site: path relative to docs/ → contents. */
 const site = new Map();
@@ -39,11 +46,12 @@ site.set('reference.html', buildReference());
 function buildReference() {
   const scratch = mkdtempSync(join(tmpdir(), 'hopx-docs-'));
   const out = join(scratch, 'reference.html');
-  const redocly = (...args) => execFileSync(process.execPath, [require.resolve('@redocly/cli/bin/cli.js'), ...args], {
-    cwd: root,
-    stdio: 'pipe', // quiet when it works (Redocly prints a Node 20 banner on every run)
-    encoding: 'utf8',
-  });
+  const redocly = (...args) =>
+    execFileSync(process.execPath, [require.resolve('@redocly/cli/bin/cli.js'), ...args], {
+      cwd: root,
+      stdio: 'pipe', // quiet when it works (Redocly prints a Node 20 banner on every run)
+      encoding: 'utf8',
+    });
   try {
     // Badges are a view of x-evidence, not part of the spec: add them to a copy of the bundle.
     const bundle = JSON.parse(redocly('bundle', 'main', '--ext', 'json'));
@@ -69,13 +77,22 @@ function buildReference() {
 function addEvidenceBadges(bundle) {
   // The sources that show an official client using the operation, as `x-evidence` names them.
   const CLIENT_EVIDENCE = ['sdk-js', 'sdk-python', 'cli'];
-  const EVIDENCE_LABELS = { docs: 'docs', 'upstream-spec': 'upstream spec', 'sdk-js': 'JS SDK', 'sdk-python': 'Python SDK', cli: 'CLI' };
+  const EVIDENCE_LABELS = {
+    docs: 'docs',
+    'upstream-spec': 'upstream spec',
+    'sdk-js': 'JS SDK',
+    'sdk-python': 'Python SDK',
+    cli: 'CLI',
+  };
   for (const pathItem of Object.values(bundle.paths ?? {})) {
     for (const operation of Object.values(pathItem)) {
       const evidence = operation?.['x-evidence'];
       if (!Array.isArray(evidence) || evidence.some((source) => CLIENT_EVIDENCE.includes(source))) continue;
       const sources = evidence.map((source) => EVIDENCE_LABELS[source] ?? source).join(', ');
-      operation['x-badges'] = [...(operation['x-badges'] ?? []), { name: `No SDK evidence (${sources} only)`, color: '#b45309', position: 'after' }];
+      operation['x-badges'] = [
+        ...(operation['x-badges'] ?? []),
+        { name: `No SDK evidence (${sources} only)`, color: '#b45309', position: 'after' },
+      ];
     }
   }
 }
@@ -91,14 +108,22 @@ function describeClientFacts(bundle) {
     for (const [method, operation] of Object.entries(pathItem)) {
       if (!operation || typeof operation !== 'object' || !operation.operationId) continue;
       const facts = [];
-      if (operation['x-idempotent']) facts.push(`safe to send twice (\`x-idempotent\`), so the client retries it after a lost response`);
+      if (operation['x-idempotent'])
+        facts.push(`safe to send twice (\`x-idempotent\`), so the client retries it after a lost response`);
       const timeout = operation['x-timeout'];
       if (timeout?.seconds) facts.push(`the client waits up to ${timeout.seconds} s for it by default (\`x-timeout\`)`);
-      if (timeout?.fromBody) facts.push(`the client waits for the run's own \`${timeout.fromBody}\` plus ${timeout.margin} s (\`x-timeout\`)`);
+      if (timeout?.fromBody)
+        facts.push(
+          `the client waits for the run's own \`${timeout.fromBody}\` plus ${timeout.margin} s (\`x-timeout\`)`,
+        );
       const socket = operation['x-websocket'];
       if (socket) {
-        const end = socket.final ? `its last message is \`${socket.final}\`, after which the client closes` : 'it has no last message: it runs until one side closes';
-        facts.push(`after the upgrade the client sends ${name(socket.client)} messages and the server ${name(socket.server)} messages; ${end} (\`x-websocket\`)`);
+        const end = socket.final
+          ? `its last message is \`${socket.final}\`, after which the client closes`
+          : 'it has no last message: it runs until one side closes';
+        facts.push(
+          `after the upgrade the client sends ${name(socket.client)} messages and the server ${name(socket.server)} messages; ${end} (\`x-websocket\`)`,
+        );
       }
       if (facts.length === 0) continue;
       operation.description = `${operation.description ?? ''}\n\n**Client behaviour** (${method.toUpperCase()} ${path}): ${facts.join('; ')}.`;
@@ -113,21 +138,28 @@ function postProcessReference(html) {
       '<text x="0" y="15" font-family="sans-serif" font-size="13" fill="#6b7280">Redocly</text></svg>',
   )}`;
   for (const url of ['https://cdn.redoc.ly/redoc/logo-mini-full.svg', 'https://cdn.redoc.ly/redoc/logo-mini.svg']) {
-    if (!html.includes(url)) throw new Error(`build-docs: expected Redoc's logo URL ${url} in the page; Redoc changed, check what it loads now`);
+    if (!html.includes(url))
+      throw new Error(
+        `build-docs: expected Redoc's logo URL ${url} in the page; Redoc changed, check what it loads now`,
+      );
     html = html.replaceAll(url, logo);
   }
   // 2. No telemetry, whatever Redoc's default.
-  html = html.replace(/const __redoc_options = (\{.*?\});/, (_, json) => `const __redoc_options = ${JSON.stringify({ ...JSON.parse(json), disableTelemetry: true })};`);
+  html = html.replace(
+    /const __redoc_options = (\{.*?\});/,
+    (_, json) => `const __redoc_options = ${JSON.stringify({ ...JSON.parse(json), disableTelemetry: true })};`,
+  );
   // 3. Redoc routes with the URL hash (`#/files/uploadfile`), but its prerendered menu links are
   //    `/files`, which hydration keeps: opened in a new tab (or clicked before the script runs)
   //    they point at the server root and 404. Give them the hash form the client renders itself.
   const start = html.indexOf('<div id="redoc">');
   const end = html.indexOf('<script type="module">', start);
-  if (start === -1 || end === -1) throw new Error('build-docs: cannot find Redoc\'s prerendered markup');
+  if (start === -1 || end === -1) throw new Error("build-docs: cannot find Redoc's prerendered markup");
   html = html.slice(0, start) + html.slice(start, end).replaceAll('href="/', 'href="#/') + html.slice(end);
   // 4. A bar linking back to the landing page, above Redoc's own markup (outside its React root).
   const body = '\n<body>\n';
-  if (html.indexOf(body) === -1 || html.indexOf(body) !== html.lastIndexOf(body)) throw new Error('build-docs: cannot find the <body> of the Redoc page');
+  if (html.indexOf(body) === -1 || html.indexOf(body) !== html.lastIndexOf(body))
+    throw new Error('build-docs: cannot find the <body> of the Redoc page');
   const bar =
     '<nav id="hopx-docs-bar" style="font:14px/1.4 system-ui,sans-serif;padding:6px 16px;border-bottom:1px solid #e5e7eb;background:#f8fafc">' +
     '<a href="index.html" style="color:#1d4ed8;text-decoration:none">&larr; hopx-api docs</a>' +
@@ -171,18 +203,21 @@ for (const [i, guide] of guides.entries()) {
   const previous = guides[i - 1];
   const next = guides[i + 1];
   const pager = [
-    previous ? `<a rel="prev" href="${previous.name}.html">&larr; ${escape(previous.title)}</a>` : '<span></span>',
-    next ? `<a rel="next" href="${next.name}.html">${escape(next.title)} &rarr;</a>` : '<span></span>',
+    previous ? `<a rel="prev" href="${previous.name}.html">&larr; ${escapeHtml(previous.title)}</a>` : '<span></span>',
+    next ? `<a rel="next" href="${next.name}.html">${escapeHtml(next.title)} &rarr;</a>` : '<span></span>',
   ].join('\n      ');
-  site.set(`guides/${guide.name}.html`, page({
-    title: guide.title,
-    up: '../',
-    main: `${guide.body}
+  site.set(
+    `guides/${guide.name}.html`,
+    page({
+      title: guide.title,
+      up: '../',
+      main: `${guide.body}
     <nav class="pager">
       ${pager}
     </nav>`,
-    source: `docs/guides-src/${guide.name}.md`,
-  }));
+      source: `docs/guides-src/${guide.name}.md`,
+    }),
+  );
 }
 
 /** `.md` links between guides point at the pages they become; a link to any other `.md` is an error. */
@@ -192,7 +227,9 @@ function rewriteLink(name, token) {
   if (!path.endsWith('.md')) return;
   const target = basename(path, '.md');
   if (path.includes('/') || !existsSync(join(sources, `${target}.md`))) {
-    throw new Error(`build-docs: docs/guides-src/${name}.md links to ${token.href}, which is not a guide (link guides by file name, the reference as ../reference.html)`);
+    throw new Error(
+      `build-docs: docs/guides-src/${name}.md links to ${token.href}, which is not a guide (link guides by file name, the reference as ../reference.html)`,
+    );
   }
   token.href = `${target}.html${hash === undefined ? '' : `#${hash}`}`;
 }
@@ -205,11 +242,19 @@ function markdownFor() {
     renderer: {
       heading({ tokens, depth }) {
         const html = this.parser.parseInline(tokens);
-        const base = html.replace(/<[^>]+>/g, '').toLowerCase().replace(/&[a-z#0-9]+;/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section';
+        const base =
+          html
+            .replace(/<[^>]+>/g, '')
+            .toLowerCase()
+            .replace(/&[a-z#0-9]+;/g, '')
+            .replace(/[^a-z0-9]+/g, '-')
+            .replace(/^-|-$/g, '') || 'section';
         const count = slugs.get(base) ?? 0;
         slugs.set(base, count + 1);
         const id = count ? `${base}-${count}` : base;
-        return depth === 1 ? `<h1 id="${id}">${html}</h1>\n` : `<h${depth} id="${id}"><a class="anchor" href="#${id}">#</a>${html}</h${depth}>\n`;
+        return depth === 1
+          ? `<h1 id="${id}">${html}</h1>\n`
+          : `<h${depth} id="${id}"><a class="anchor" href="#${id}">#</a>${html}</h${depth}>\n`;
       },
     },
   });
@@ -218,10 +263,12 @@ function markdownFor() {
 
 // --- The landing page and the stylesheet -------------------------------------------------------
 
-site.set('index.html', page({
-  title: 'hopx-api documentation',
-  up: '',
-  main: `<h1>hopx-api documentation</h1>
+site.set(
+  'index.html',
+  page({
+    title: 'hopx-api documentation',
+    up: '',
+    main: `<h1>hopx-api documentation</h1>
     <p>A TypeScript client for the <a href="https://hopx.ai">HopX</a> sandbox platform, generated from one OpenAPI 3.1
     description of its two HTTP APIs: the <strong>Control Plane</strong> (sandboxes, templates, builds) and the
     <strong>VM Agent</strong> that runs inside each sandbox (code, commands, files, desktop).</p>
@@ -234,10 +281,11 @@ site.set('index.html', page({
     </section>
     <h2 id="guides">Guides</h2>
     <ol class="guides">
-${guides.map((g) => `      <li><a href="guides/${g.name}.html">${escape(g.title)}</a><br><span>${g.summary}</span></li>`).join('\n')}
+${guides.map((g) => `      <li><a href="guides/${g.name}.html">${escapeHtml(g.title)}</a><br><span>${g.summary}</span></li>`).join('\n')}
     </ol>`,
-  source: 'scripts/build-docs.mjs',
-}));
+    source: 'scripts/build-docs.mjs',
+  }),
+);
 
 site.set('style.css', readFileSync(join(sources, 'style.css'), 'utf8'));
 
@@ -247,7 +295,7 @@ function page({ title, up, main, source }) {
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${escape(title)}${title.startsWith('hopx-api') ? '' : ' · hopx-api'}</title>
+  <title>${escapeHtml(title)}${title.startsWith('hopx-api') ? '' : ' · hopx-api'}</title>
   <link rel="stylesheet" href="${up}style.css">
 </head>
 <body>
@@ -267,7 +315,7 @@ function page({ title, up, main, source }) {
 `;
 }
 
-function escape(text) {
+function escapeHtml(text) {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -284,14 +332,18 @@ function existing() {
 const stale = [];
 for (const [path, text] of site) {
   let committed;
-  try { committed = readFileSync(join(docs, path), 'utf8'); } catch {}
+  try {
+    committed = readFileSync(join(docs, path), 'utf8');
+  } catch {}
   if (committed !== text) stale.push(path);
 }
 const extra = existing().filter((path) => !site.has(path));
 
 if (check) {
   if (stale.length || extra.length) {
-    console.error(`docs/ is stale: ${[...stale, ...extra.map((p) => `${p} (no longer generated)`)].join(', ')}. Run npm run docs and commit the result.`);
+    console.error(
+      `docs/ is stale: ${[...stale, ...extra.map((p) => `${p} (no longer generated)`)].join(', ')}. Run npm run docs and commit the result.`,
+    );
     process.exit(1);
   }
   console.log(`docs/ is up to date (${site.size} files, ${Date.now() - started} ms)`);
@@ -300,5 +352,7 @@ if (check) {
   mkdirSync(join(docs, 'guides'), { recursive: true });
   for (const path of stale) writeFileSync(join(docs, path), site.get(path));
   const changed = [...stale, ...extra];
-  console.log(`docs/: ${changed.length ? `wrote ${stale.length}, removed ${extra.length} of ${site.size} files` : `${site.size} files already up to date`} (${Date.now() - started} ms)`);
+  console.log(
+    `docs/: ${changed.length ? `wrote ${stale.length}, removed ${extra.length} of ${site.size} files` : `${site.size} files already up to date`} (${Date.now() - started} ms)`,
+  );
 }

@@ -4,16 +4,26 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import openapiTS, { astToString } from 'openapi-typescript';
+import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
-const outputs = { json: 'generated/openapi.json', yaml: 'generated/openapi.yaml', types: 'generated/schema.ts', facts: 'generated/operations.ts' };
+const outputs = {
+  json: 'generated/openapi.json',
+  yaml: 'generated/openapi.yaml',
+  types: 'generated/schema.ts',
+  facts: 'generated/operations.ts',
+};
 
 const redocly = require.resolve('@redocly/cli/bin/cli.js');
-const run = (...args) => execFileSync(process.execPath, [redocly, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (...args) =>
+  execFileSync(process.execPath, [redocly, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
 
 run('lint');
 const bundled = {};
@@ -23,7 +33,9 @@ for (const kind of ['json', 'yaml']) {
 }
 
 // openapi-typescript's own Redocly core comes with it; load its config loader from there.
-const { loadConfig } = await import(require.resolve('@redocly/openapi-core', { paths: [require.resolve('openapi-typescript')] }));
+const { loadConfig } = await import(
+  require.resolve('@redocly/openapi-core', { paths: [require.resolve('openapi-typescript')] })
+);
 const BLOB = ts.factory.createTypeReferenceNode('Blob');
 
 /**
@@ -36,13 +48,17 @@ function openSetType(schema) {
   if (!Array.isArray(branches) || branches.length !== 2) return undefined;
   const [known, other] = branches;
   const isPlainString = (s) => s?.type === 'string' && !s.enum && !s.const && !s.pattern && !s.format;
-  if (known?.type !== 'string' || !Array.isArray(known.enum) || !known.enum.every((v) => typeof v === 'string')) return undefined;
+  if (known?.type !== 'string' || !Array.isArray(known.enum) || !known.enum.every((v) => typeof v === 'string'))
+    return undefined;
   if (!isPlainString(other)) return undefined;
   const f = ts.factory;
   const anyString = f.createParenthesizedType(
     f.createIntersectionTypeNode([f.createKeywordTypeNode(ts.SyntaxKind.StringKeyword), f.createTypeLiteralNode([])]),
   );
-  return f.createUnionTypeNode([...known.enum.map((v) => f.createLiteralTypeNode(f.createStringLiteral(v))), anyString]);
+  return f.createUnionTypeNode([
+    ...known.enum.map((v) => f.createLiteralTypeNode(f.createStringLiteral(v))),
+    anyString,
+  ]);
 }
 const ast = await openapiTS(JSON.parse(bundled.json), {
   redocly: await loadConfig({ configPath: `${root}/openapi-ts.redocly.yaml` }),
@@ -56,7 +72,8 @@ const ast = await openapiTS(JSON.parse(bundled.json), {
     const openSet = openSetType(schema);
     if (openSet) return openSet;
     if (schema.format === 'binary') return BLOB;
-    if (schema.type === 'string' && schema.contentMediaType && !/json|^text\//.test(schema.contentMediaType)) return BLOB;
+    if (schema.type === 'string' && schema.contentMediaType && !/json|^text\//.test(schema.contentMediaType))
+      return BLOB;
     return undefined;
   },
 });
@@ -65,9 +82,16 @@ const types = header + astToString(ast);
 const facts = header + operationFacts(JSON.parse(bundled.json));
 
 const stale = [];
-for (const [text, path] of [[bundled.json, outputs.json], [bundled.yaml, outputs.yaml], [types, outputs.types], [facts, outputs.facts]]) {
+for (const [text, path] of [
+  [bundled.json, outputs.json],
+  [bundled.yaml, outputs.yaml],
+  [types, outputs.types],
+  [facts, outputs.facts],
+]) {
   let committed = '';
-  try { committed = readFileSync(`${root}/${path}`, 'utf8'); } catch {}
+  try {
+    committed = readFileSync(`${root}/${path}`, 'utf8');
+  } catch {}
   if (committed === text) continue;
   stale.push(path);
   if (!check) writeFileSync(`${root}/${path}`, text);
@@ -76,8 +100,9 @@ if (check && stale.length) {
   console.error(`stale generated output: ${stale.join(', ')}. Run npm run generate and commit the result.`);
   process.exit(1);
 }
-console.log(check ? 'generated/ is up to date' : stale.length ? `wrote ${stale.join(', ')}` : 'generated/ was already up to date');
-
+console.log(
+  check ? 'generated/ is up to date' : stale.length ? `wrote ${stale.join(', ')}` : 'generated/ was already up to date',
+);
 
 /**
  * generated/operations.ts: what the clients need to know about each operation at run time, read
@@ -101,8 +126,10 @@ function operationFacts(spec) {
       if (socket) sockets.push({ path, ...socket, name: (ref) => ref.replace('#/components/schemas/', '') });
     }
   }
-  const protocols = sockets.map((s) =>
-    `  ${quote(s.path)}: { client: Schemas[${quote(s.name(s.client))}]; server: Exclude<Schemas[${quote(s.name(s.server))}], { type: 'error' }> };`);
+  const protocols = sockets.map(
+    (s) =>
+      `  ${quote(s.path)}: { client: Schemas[${quote(s.name(s.client))}]; server: Exclude<Schemas[${quote(s.name(s.server))}], { type: 'error' }> };`,
+  );
   const finals = sockets.map((s) => `  ${quote(s.path)}: ${s.final ? quote(s.final) : 'undefined'},`);
   return `import type { components } from './schema.js';
 
@@ -145,6 +172,8 @@ function quote(text) {
 /** A JSON value as a TypeScript literal in this repository's style: `{ idempotent: true }`. */
 function literal(value) {
   if (value === null || typeof value !== 'object') return typeof value === 'string' ? quote(value) : String(value);
-  const fields = Object.entries(value).map(([key, v]) => `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : quote(key)}: ${literal(v)}`);
+  const fields = Object.entries(value).map(
+    ([key, v]) => `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : quote(key)}: ${literal(v)}`,
+  );
   return `{ ${fields.join(', ')} }`;
 }

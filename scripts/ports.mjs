@@ -12,13 +12,19 @@ export class PortTakenError extends Error {}
 export async function choosePort({ what, chosen, flag, env, fallback, host = '127.0.0.1' }) {
   if (chosen !== undefined) {
     const port = Number(chosen);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PortTakenError(`npm start: ${chosen} is not a port number (${flag} or ${env} for the ${what}).`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new PortTakenError(`npm start: ${chosen} is not a port number (${flag} or ${env} for the ${what}).`);
     if (port === 0 || (await isFree(port, host))) return { port };
-    throw new PortTakenError(`npm start: port ${port} (the ${what}) is taken; choose another with ${flag} <port> or ${env}=<port>.`);
+    throw new PortTakenError(
+      `npm start: port ${port} (the ${what}) is taken; choose another with ${flag} <port> or ${env}=<port>.`,
+    );
   }
   if (await isFree(fallback, host)) return { port: fallback };
   const port = await anyFreePort(host);
-  return { port, note: `port ${fallback} is taken: the ${what} uses ${port} instead (choose with ${flag} <port> or ${env}=<port>)` };
+  return {
+    port,
+    note: `port ${fallback} is taken: the ${what} uses ${port} instead (choose with ${flag} <port> or ${env}=<port>)`,
+  };
 }
 
 /** Whether nothing listens on `port` right now (there is a short race until our server binds it). */

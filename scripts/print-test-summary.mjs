@@ -1,5 +1,5 @@
 // Prints the plain "N passed, N failed" line CI reads, from vitest's JSON report.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const reportPath = process.argv[2] ?? '.tmp/vitest-report.json';
 if (!existsSync(reportPath)) {

@@ -25,7 +25,10 @@ function XIdempotent() {
       if (typeof value !== 'boolean') {
         ctx.report({ message: 'x-idempotent must be true or false.', location: ctx.location.child('x-idempotent') });
       } else if (method !== 'post' && method !== 'patch') {
-        ctx.report({ message: `x-idempotent is only for POST and PATCH: ${String(method).toUpperCase()} is idempotent by definition.`, location: ctx.location.child('x-idempotent') });
+        ctx.report({
+          message: `x-idempotent is only for POST and PATCH: ${String(method).toUpperCase()} is idempotent by definition.`,
+          location: ctx.location.child('x-idempotent'),
+        });
       }
     },
   };
@@ -34,29 +37,50 @@ function XIdempotent() {
 function XTimeout() {
   let root;
   return {
-    Root: { enter: (node) => { root = node; } },
+    Root: {
+      enter: (node) => {
+        root = node;
+      },
+    },
     Operation(operation, ctx) {
       const timeout = operation['x-timeout'];
       if (timeout === undefined) return;
       const at = ctx.location.child('x-timeout');
-      if (!isObject(timeout)) return ctx.report({ message: 'x-timeout must be an object: { seconds } or { fromBody, margin }.', location: at });
+      if (!isObject(timeout))
+        return ctx.report({
+          message: 'x-timeout must be an object: { seconds } or { fromBody, margin }.',
+          location: at,
+        });
       const keys = Object.keys(timeout).sort().join(',');
       if (keys === 'seconds') {
-        if (!isPositiveNumber(timeout.seconds)) ctx.report({ message: 'x-timeout.seconds must be a positive number.', location: at.child('seconds') });
+        if (!isPositiveNumber(timeout.seconds))
+          ctx.report({ message: 'x-timeout.seconds must be a positive number.', location: at.child('seconds') });
         return;
       }
       if (keys !== 'fromBody,margin') {
-        return ctx.report({ message: `x-timeout must hold either seconds, or fromBody and margin (found: ${keys || 'nothing'}).`, location: at });
+        return ctx.report({
+          message: `x-timeout must hold either seconds, or fromBody and margin (found: ${keys || 'nothing'}).`,
+          location: at,
+        });
       }
       if (!(typeof timeout.margin === 'number' && timeout.margin >= 0)) {
-        ctx.report({ message: 'x-timeout.margin must be a number of seconds (0 or more).', location: at.child('margin') });
+        ctx.report({
+          message: 'x-timeout.margin must be a number of seconds (0 or more).',
+          location: at.child('margin'),
+        });
       }
       const body = follow(root, operation.requestBody);
       const schema = follow(root, body?.content?.['application/json']?.schema);
       const type = follow(root, schema?.properties?.[timeout.fromBody])?.type;
-      const numeric = type === 'number' || type === 'integer' || (Array.isArray(type) && type.some((t) => t === 'number' || t === 'integer'));
+      const numeric =
+        type === 'number' ||
+        type === 'integer' ||
+        (Array.isArray(type) && type.some((t) => t === 'number' || t === 'integer'));
       if (!numeric) {
-        ctx.report({ message: `x-timeout.fromBody must name a numeric property of the JSON request body (${JSON.stringify(timeout.fromBody)} is not one).`, location: at.child('fromBody') });
+        ctx.report({
+          message: `x-timeout.fromBody must name a numeric property of the JSON request body (${JSON.stringify(timeout.fromBody)} is not one).`,
+          location: at.child('fromBody'),
+        });
       }
     },
   };
@@ -65,30 +89,49 @@ function XTimeout() {
 function XWebsocket() {
   let root;
   return {
-    Root: { enter: (node) => { root = node; } },
+    Root: {
+      enter: (node) => {
+        root = node;
+      },
+    },
     Operation(operation, ctx) {
       const socket = operation['x-websocket'];
       const upgrades = Boolean(operation.responses?.['101']);
       if (socket === undefined) {
-        if (upgrades) ctx.report({ message: 'A WebSocket (101) route needs x-websocket: { client, server }.', location: ctx.location.child('responses').child('101') });
+        if (upgrades)
+          ctx.report({
+            message: 'A WebSocket (101) route needs x-websocket: { client, server }.',
+            location: ctx.location.child('responses').child('101'),
+          });
         return;
       }
       const at = ctx.location.child('x-websocket');
-      if (!upgrades) ctx.report({ message: 'x-websocket is only for routes that answer 101 Switching Protocols.', location: at });
-      if (!isObject(socket)) return ctx.report({ message: 'x-websocket must be an object: { client, server, final? }.', location: at });
+      if (!upgrades)
+        ctx.report({ message: 'x-websocket is only for routes that answer 101 Switching Protocols.', location: at });
+      if (!isObject(socket))
+        return ctx.report({ message: 'x-websocket must be an object: { client, server, final? }.', location: at });
       const unknown = Object.keys(socket).filter((key) => !['client', 'server', 'final'].includes(key));
       if (unknown.length) ctx.report({ message: `x-websocket has unknown keys: ${unknown.join(', ')}.`, location: at });
       const schemas = {};
       for (const side of ['client', 'server']) {
         const ref = socket[side];
         const schema = typeof ref === 'string' && SCHEMA_REF.test(ref) ? follow(root, { $ref: ref }) : undefined;
-        if (!schema) ctx.report({ message: `x-websocket.${side} must point at a component schema ('#/components/schemas/Name').`, location: at.child(side) });
+        if (!schema)
+          ctx.report({
+            message: `x-websocket.${side} must point at a component schema ('#/components/schemas/Name').`,
+            location: at.child(side),
+          });
         schemas[side] = schema;
       }
       if (socket.final === undefined || !schemas.server) return;
-      const types = (schemas.server.oneOf ?? [schemas.server]).map((member) => follow(root, member)?.properties?.type?.const);
+      const types = (schemas.server.oneOf ?? [schemas.server]).map(
+        (member) => follow(root, member)?.properties?.type?.const,
+      );
       if (!types.includes(socket.final)) {
-        ctx.report({ message: `x-websocket.final must be one of the server's message types (${types.filter(Boolean).join(', ')}).`, location: at.child('final') });
+        ctx.report({
+          message: `x-websocket.final must be one of the server's message types (${types.filter(Boolean).join(', ')}).`,
+          location: at.child('final'),
+        });
       }
     },
   };
@@ -101,7 +144,10 @@ function XWebsocket() {
 function follow(root, node) {
   for (let hops = 0; isObject(node) && typeof node.$ref === 'string' && hops < 20; hops++) {
     if (!node.$ref.startsWith('#/')) return undefined;
-    node = node.$ref.slice(2).split('/').reduce((at, part) => at?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], root);
+    node = node.$ref
+      .slice(2)
+      .split('/')
+      .reduce((at, part) => at?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], root);
   }
   return node;
 }

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PortTakenError, choosePort } from './ports.mjs';
+import { choosePort, PortTakenError } from './ports.mjs';
 import { startPrism } from './prism.mjs';
 import { serveStatic } from './serve-static.mjs';
 import { startStreamMock } from './stream-mock.mjs';
@@ -91,10 +91,28 @@ async function main() {
 
   if (!flags['skip-build']) {
     step('lint, bundle and generate types (npm run generate)', 'scripts/generate.mjs');
-    if (existsSync(join(root, 'scripts/build-docs.mjs'))) step('build the docs site (npm run docs)', 'scripts/build-docs.mjs');
+    if (existsSync(join(root, 'scripts/build-docs.mjs')))
+      step('build the docs site (npm run docs)', 'scripts/build-docs.mjs');
     step('compile the client (npm run build)', require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json');
-    step('compile the tour', require.resolve('typescript/bin/tsc'), 'docs/examples/tour.ts', '--outDir', '.tmp/examples', '--rootDir', 'docs/examples', '--module', 'nodenext',
-      '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node');
+    step(
+      'compile the tour',
+      require.resolve('typescript/bin/tsc'),
+      'docs/examples/tour.ts',
+      '--outDir',
+      '.tmp/examples',
+      '--rootDir',
+      'docs/examples',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--strict',
+      '--skipLibCheck',
+      '--types',
+      'node',
+    );
   }
 
   const prism = await startPrism({ port: ports.prism });
@@ -114,7 +132,14 @@ async function main() {
     env: { ...process.env, HOPX_BASE_URL: mock.url },
   });
   tour.stdin.on('error', () => {});
-  running.push({ close: () => new Promise((resolve) => (tour.exitCode !== null || tour.signalCode !== null ? resolve() : (tour.once('exit', resolve), tour.kill('SIGTERM')))) });
+  running.push({
+    close: () =>
+      new Promise((resolve) => {
+        if (tour.exitCode !== null || tour.signalCode !== null) return resolve();
+        tour.once('exit', resolve);
+        tour.kill('SIGTERM');
+      }),
+  });
   const tourCode = await new Promise((resolve) => tour.on('exit', resolve));
   if (tourCode !== 0) {
     console.error(`\n✘ tour failed (exit ${tourCode}); everything is stopped`);

@@ -1,8 +1,9 @@
 // The local mock behind `npm start`: one address for both APIs. WebSocket upgrades and event streams
 // (which Prism cannot serve) are answered here with plausible, spec-shaped traffic; every other
 // request is passed through to Prism, which answers from the spec's examples and validates it.
-import { createServer, request as httpRequest } from 'node:http';
+
 import { readFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import { WebSocketServer } from 'ws';
 
 const spec = JSON.parse(readFileSync(new URL('../generated/openapi.json', import.meta.url), 'utf8'));
@@ -11,7 +12,10 @@ const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 /** SSE routes and the literal example each one documents (replayed, then kept alive with comments). */
 const eventStreams = Object.entries(spec.paths)
   .filter(([, item]) => item.get?.responses?.['200']?.content?.['text/event-stream'])
-  .map(([path, item]) => ({ pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`), example: item.get.responses['200'].content['text/event-stream'].example }));
+  .map(([path, item]) => ({
+    pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    example: item.get.responses['200'].content['text/event-stream'].example,
+  }));
 
 /** What each WebSocket route does with a client message. */
 const sockets = {
@@ -30,7 +34,9 @@ function executeLike(ws, message) {
     const text = arg.trim().replace(/^f?["'](.*)["']$/, '$1');
     return /^[\d\s+\-*/().]+$/.test(text) ? String(Function(`return (${text})`)()) : text;
   });
-  const lines = printed.length ? printed : [`(the mock ran ${code.split('\n').length} line(s) of ${message.language ?? 'python'})`];
+  const lines = printed.length
+    ? printed
+    : [`(the mock ran ${code.split('\n').length} line(s) of ${message.language ?? 'python'})`];
   let i = 0;
   const timer = setInterval(() => {
     if (ws.readyState !== ws.OPEN) return clearInterval(timer);
@@ -68,18 +74,27 @@ export async function startStreamMock({ port, prismUrl, host = '127.0.0.1' }) {
     const path = (req.url ?? '/').split('?')[0];
     const stream = eventStreams.find((s) => s.pattern.test(path));
     if (stream && req.method === 'GET' && (req.headers.accept ?? '').includes('text/event-stream')) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        'access-control-allow-origin': '*',
+      });
       res.write(stream.example);
       const heartbeat = setInterval(() => res.write(': keepalive\n\n'), 15_000);
       req.on('close', () => clearInterval(heartbeat));
       return;
     }
-    const upstream = httpRequest({ host: prism.hostname, port: prism.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      { host: prism.hostname, port: prism.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', (error) => {
-      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `mock: Prism is not answering (${error.message})` }));
+      res
+        .writeHead(502, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: `mock: Prism is not answering (${error.message})` }));
     });
     req.pipe(upstream);
   });
@@ -88,7 +103,9 @@ export async function startStreamMock({ port, prismUrl, host = '127.0.0.1' }) {
     const route = sockets[(req.url ?? '').split('?')[0]];
     if (!route || !/^Bearer \S+/.test(req.headers.authorization ?? '')) {
       const status = route ? '401 Unauthorized' : '404 Not Found';
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"${route ? 'missing sandbox token' : 'no such WebSocket route'}"}`);
+      socket.end(
+        `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"${route ? 'missing sandbox token' : 'no such WebSocket route'}"}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -96,7 +113,14 @@ export async function startStreamMock({ port, prismUrl, host = '127.0.0.1' }) {
         try {
           route(ws, JSON.parse(data.toString()));
         } catch {
-          ws.send(JSON.stringify({ type: 'error', error: 'the mock could not read that message', code: 'INVALID_JSON', timestamp: now() }));
+          ws.send(
+            JSON.stringify({
+              type: 'error',
+              error: 'the mock could not read that message',
+              code: 'INVALID_JSON',
+              timestamp: now(),
+            }),
+          );
         }
       });
     });
@@ -104,10 +128,11 @@ export async function startStreamMock({ port, prismUrl, host = '127.0.0.1' }) {
   await new Promise((resolve) => server.listen(port, host, resolve));
   return {
     url: `http://${host}:${server.address().port}`,
-    close: () => new Promise((resolve) => {
-      for (const ws of wss.clients) ws.terminate();
-      server.closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }

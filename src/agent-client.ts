@@ -9,8 +9,8 @@ import { HopxConfigError } from './errors.js';
 import { registerAgentConnection } from './internal/agent-connection.js';
 import { DEFAULT_TIMEOUT_MS } from './internal/call-context.js';
 import { createApiClient, resultClientOf } from './internal/create-api-client.js';
+import { grantFrom, SandboxToken, type TokenGrant } from './internal/sandbox-token.js';
 import { dataOf } from './results.js';
-import { SandboxToken, type TokenGrant, grantFrom } from './internal/sandbox-token.js';
 
 type Sandbox = components['schemas']['Sandbox'];
 
@@ -18,7 +18,9 @@ type Sandbox = components['schemas']['Sandbox'];
  * A sandbox as returned by create, get or list. The spec cannot promise `id` (the official JS SDK
  * falls back to another field when it is missing), so its presence is checked when the client is made.
  */
-export type SandboxRef = Partial<Pick<Sandbox, 'id' | 'public_host' | 'direct_url' | 'auth_token' | 'token_expires_at'>>;
+export type SandboxRef = Partial<
+  Pick<Sandbox, 'id' | 'public_host' | 'direct_url' | 'auth_token' | 'token_expires_at'>
+>;
 
 export interface AgentClientOptions extends CommonClientOptions {
   /** The sandbox object (host from `public_host`, token from `auth_token`) or just its id. */
@@ -55,14 +57,28 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
     );
   }
 
-  const token = new SandboxToken(initial, () => renewToken(controlPlane, sandbox.id), options.tokenRefreshMargin ?? DEFAULT_REFRESH_MARGIN_MS);
+  const token = new SandboxToken(
+    initial,
+    () => renewToken(controlPlane, sandbox.id),
+    options.tokenRefreshMargin ?? DEFAULT_REFRESH_MARGIN_MS,
+  );
   let host: Promise<string> | undefined;
-  const resolveHost = () => (host ??= lookUpHost(controlPlane!, sandbox.id).catch((error) => { host = undefined; throw error; }));
+  /** The agent's host: the one given, or looked up once through the Control Plane. */
+  const agentHost = (): Promise<string> => {
+    if (knownHost) return Promise.resolve(knownHost);
+    // Unreachable: the check above needs a controlPlane client when no host is known.
+    if (!controlPlane) return Promise.reject(new HopxConfigError(`Sandbox ${sandbox.id}: no host to reach it at.`));
+    host ??= lookUpHost(controlPlane, sandbox.id).catch((error) => {
+      host = undefined;
+      throw error;
+    });
+    return host;
+  };
 
   const client = createApiClient<AgentPaths>({
     baseUrl: knownHost ? knownHost.replace(/\/+$/, '') : UNRESOLVED_HOST,
     placeholderBaseUrl: knownHost ? undefined : UNRESOLVED_HOST,
-    resolveBaseUrl: knownHost ? undefined : resolveHost,
+    resolveBaseUrl: knownHost ? undefined : agentHost,
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     maxRetries: options.maxRetries,
@@ -74,11 +90,13 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
       headers.delete('X-API-Key');
       headers.set('Authorization', `Bearer ${await token.current()}`);
     },
-    reauthorize: controlPlane ? (sent) => token.renewAfterRejection(sent.get('Authorization')?.replace(/^Bearer /, '')) : undefined,
+    reauthorize: controlPlane
+      ? (sent) => token.renewAfterRejection(sent.get('Authorization')?.replace(/^Bearer /, ''))
+      : undefined,
   });
   registerAgentConnection(client, {
     sandboxId: sandbox.id,
-    baseUrl: async () => (knownHost ?? (await resolveHost())).replace(/\/+$/, ''),
+    baseUrl: async () => (await agentHost()).replace(/\/+$/, ''),
     token,
     canRenew: controlPlane !== undefined,
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
@@ -87,15 +105,22 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
 }
 
 async function renewToken(controlPlane: ControlPlaneClient | undefined, id: string): Promise<TokenGrant> {
-  if (!controlPlane) throw new HopxConfigError(`Sandbox ${id}: its token has expired and no controlPlane client was given to renew it.`);
-  const refreshed = dataOf(await controlPlane.POST('/v1/sandboxes/{id}/token/refresh', { params: { path: { id } } }), 'POST /v1/sandboxes/{id}/token/refresh');
+  if (!controlPlane)
+    throw new HopxConfigError(`Sandbox ${id}: its token has expired and no controlPlane client was given to renew it.`);
+  const refreshed = dataOf(
+    await controlPlane.POST('/v1/sandboxes/{id}/token/refresh', { params: { path: { id } } }),
+    'POST /v1/sandboxes/{id}/token/refresh',
+  );
   const grant = grantFrom(refreshed.auth_token, refreshed.token_expires_at);
   if (!grant) throw new HopxConfigError(`Sandbox ${id}: the token refresh answered without an auth_token.`);
   return grant;
 }
 
 async function lookUpHost(controlPlane: ControlPlaneClient, id: string): Promise<string> {
-  const sandbox = dataOf(await controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } } }), 'GET /v1/sandboxes/{id}');
+  const sandbox = dataOf(
+    await controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } } }),
+    'GET /v1/sandboxes/{id}',
+  );
   const host = sandbox.public_host ?? sandbox.direct_url;
   if (!host) throw new HopxConfigError(`Sandbox ${id} has no public_host yet (status ${sandbox.status}).`);
   return host;

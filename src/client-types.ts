@@ -4,7 +4,14 @@
 // openapi-fetch infers a call's whole options object from the argument, so a misspelt field next to
 // a correct one (`{ body: { code, langauge } }`) compiles. Here only the path and `parseAs` are
 // inferred; everything else is checked against the operation (NoInfer), so such typos do not compile.
-import type { BodySerializer, HeadersOptions, Middleware, ParamsOption, QuerySerializer, QuerySerializerOptions } from 'openapi-fetch';
+import type {
+  BodySerializer,
+  HeadersOptions,
+  Middleware,
+  ParamsOption,
+  QuerySerializer,
+  QuerySerializerOptions,
+} from 'openapi-fetch';
 import type {
   HttpMethod,
   IsOperationRequestBodyOptional,
@@ -27,13 +34,26 @@ export interface CallOptions {
 /** What the `log` hook receives: every request, response, retry and failure, credentials redacted. */
 export type LogEntry =
   | { type: 'request'; operation: string; url: string; attempt: number; headers: Record<string, string> }
-  | { type: 'response'; operation: string; url: string; attempt: number; status: number; durationMs: number; headers: Record<string, string> }
+  | {
+      type: 'response';
+      operation: string;
+      url: string;
+      attempt: number;
+      status: number;
+      durationMs: number;
+      headers: Record<string, string>;
+    }
   | { type: 'retry'; operation: string; attempt: number; reason: string; delayMs: number }
   | { type: 'error'; operation: string; attempt: number; error: HopxError };
 
 export type LogHook = (entry: LogEntry) => void;
 
-type AnyPaths = Record<string, any>;
+/**
+ * Any openapi-typescript `paths` type. It is an interface, which TypeScript lets stand for an index
+ * signature only of `any`: `Record<string, unknown>` would refuse it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the one index-signature type an interface is assignable to
+export type AnyPaths = Record<string, any>;
 /** Error bodies reach the caller normalised to the flat shape, whatever the server sent (error-body.ts). */
 type ErrorResponse = components['schemas']['ErrorResponseFlat'];
 
@@ -53,11 +73,17 @@ type HasJson<Op> = [JsonBody<SuccessContent<Op>>] extends [never] ? false : true
  * openapi-fetch then resolves `data` to `undefined`, so the type must say so.
  */
 type EmptySuccess<Op> = {
-  [S in keyof Responses<Op>]: S extends OkStatus ? (Responses<Op>[S] extends { content: unknown } ? never : undefined) : never;
+  [S in keyof Responses<Op>]: S extends OkStatus
+    ? Responses<Op>[S] extends { content: unknown }
+      ? never
+      : undefined
+    : never;
 }[keyof Responses<Op>];
 
 /** What a success resolves to for this `parseAs`. */
-export type SuccessData<Op, A extends ParseAs> = A extends 'json' ? JsonBody<SuccessContent<Op>> | EmptySuccess<Op> : Parsed[Exclude<A, 'json'>];
+export type SuccessData<Op, A extends ParseAs> = A extends 'json'
+  ? JsonBody<SuccessContent<Op>> | EmptySuccess<Op>
+  : Parsed[Exclude<A, 'json'>];
 
 type BodyOption<Op> = [OperationRequestBodyContent<Op>] extends [never]
   ? { body?: never }
@@ -66,10 +92,11 @@ type BodyOption<Op> = [OperationRequestBodyContent<Op>] extends [never]
     : { body: OperationRequestBodyContent<Op> };
 
 /** An operation without a JSON success body must say how to read it. */
-type ParseAsOption<Op, A extends ParseAs> = HasJson<Op> extends true ? { parseAs?: A } : { parseAs: A & Exclude<ParseAs, 'json'> };
+type ParseAsOption<Op, A extends ParseAs> =
+  HasJson<Op> extends true ? { parseAs?: A } : { parseAs: A & Exclude<ParseAs, 'json'> };
 
 /** Everything one call takes: the operation's params and body, plus fetch and client options. */
-export type CallInit<Op, A extends ParseAs = 'json'> = ParamsOption<Op> &
+export type CallInit<Op> = ParamsOption<Op> &
   BodyOption<Op> &
   CallOptions &
   Omit<RequestInit, 'body' | 'headers' | 'method'> & {
@@ -81,9 +108,10 @@ export type CallInit<Op, A extends ParseAs = 'json'> = ParamsOption<Op> &
     duplex?: 'half';
   };
 
-type InitArgs<Op, A extends ParseAs> = RequiredKeysOf<CallInit<Op> & ParseAsOption<Op, A>> extends never
-  ? [init?: NoInfer<CallInit<Op>> & ParseAsOption<Op, A>]
-  : [init: NoInfer<CallInit<Op>> & ParseAsOption<Op, A>];
+type InitArgs<Op, A extends ParseAs> =
+  RequiredKeysOf<CallInit<Op> & ParseAsOption<Op, A>> extends never
+    ? [init?: NoInfer<CallInit<Op>> & ParseAsOption<Op, A>]
+    : [init: NoInfer<CallInit<Op>> & ParseAsOption<Op, A>];
 
 /** openapi-fetch's result: `{ data, response }` on success, `{ error, response }` on an error status. */
 export type CallResult<Op, A extends ParseAs> =
@@ -92,13 +120,19 @@ export type CallResult<Op, A extends ParseAs> =
 
 type Operation<Paths extends AnyPaths, P, M extends HttpMethod> = P extends keyof Paths ? Paths[P][M] : never;
 
-export type ResultMethod<Paths extends AnyPaths, M extends HttpMethod> = <P extends PathsWithMethod<Paths, M>, A extends ParseAs = 'json'>(
+export type ResultMethod<Paths extends AnyPaths, M extends HttpMethod> = <
+  P extends PathsWithMethod<Paths, M>,
+  A extends ParseAs = 'json',
+>(
   url: P,
   ...init: InitArgs<Operation<Paths, P, M>, A>
 ) => Promise<CallResult<Operation<Paths, P, M>, A>>;
 
 /** Resolves to the success body; an error status rejects with a HopxApiError subclass. */
-export type DataMethod<Paths extends AnyPaths, M extends HttpMethod> = <P extends PathsWithMethod<Paths, M>, A extends ParseAs = 'json'>(
+export type DataMethod<Paths extends AnyPaths, M extends HttpMethod> = <
+  P extends PathsWithMethod<Paths, M>,
+  A extends ParseAs = 'json',
+>(
   url: P,
   ...init: InitArgs<Operation<Paths, P, M>, A>
 ) => Promise<SuccessData<Operation<Paths, P, M>, A>>;

@@ -21,10 +21,18 @@ export interface ControlPlaneClientOptions extends CommonClientOptions {
 export type ControlPlaneClient = ResultClient<ControlPlanePaths>;
 export type ThrowingControlPlaneClient = ThrowingClient<ControlPlanePaths>;
 
-export function createControlPlaneClient(options?: ControlPlaneClientOptions & { throwOnError?: false }): ControlPlaneClient;
-export function createControlPlaneClient(options: ControlPlaneClientOptions & { throwOnError: true }): ThrowingControlPlaneClient;
-export function createControlPlaneClient(options?: ControlPlaneClientOptions): ControlPlaneClient | ThrowingControlPlaneClient;
-export function createControlPlaneClient(options: ControlPlaneClientOptions = {}): ControlPlaneClient | ThrowingControlPlaneClient {
+export function createControlPlaneClient(
+  options?: ControlPlaneClientOptions & { throwOnError?: false },
+): ControlPlaneClient;
+export function createControlPlaneClient(
+  options: ControlPlaneClientOptions & { throwOnError: true },
+): ThrowingControlPlaneClient;
+export function createControlPlaneClient(
+  options?: ControlPlaneClientOptions,
+): ControlPlaneClient | ThrowingControlPlaneClient;
+export function createControlPlaneClient(
+  options: ControlPlaneClientOptions = {},
+): ControlPlaneClient | ThrowingControlPlaneClient {
   const apiKey = resolveApiKey(options.apiKey);
   const useBearer = options.authHeader === 'Authorization';
   return createApiClient<ControlPlanePaths>({

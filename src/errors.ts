@@ -44,13 +44,19 @@ export class HopxError extends Error {
 }
 
 /** The client was configured wrongly (no API key, a malformed key, no way to reach a sandbox). */
-export class HopxConfigError extends HopxError { override name = 'HopxConfigError'; }
+export class HopxConfigError extends HopxError {
+  override name = 'HopxConfigError';
+}
 
 /** No response arrived: connection refused or reset, DNS failure, TLS error. */
-export class HopxConnectionError extends HopxError { override name = 'HopxConnectionError'; }
+export class HopxConnectionError extends HopxError {
+  override name = 'HopxConnectionError';
+}
 
 /** No response (or no next byte of it) within the timeout. */
-export class HopxTimeoutError extends HopxConnectionError { override name = 'HopxTimeoutError'; }
+export class HopxTimeoutError extends HopxConnectionError {
+  override name = 'HopxTimeoutError';
+}
 
 /**
  * The server answered with a redirect (3xx). The client never follows one: a request body would
@@ -68,7 +74,9 @@ export class HopxRedirectError extends HopxError {
 }
 
 /** The caller's AbortSignal fired. */
-export class HopxAbortError extends HopxError { override name = 'HopxAbortError'; }
+export class HopxAbortError extends HopxError {
+  override name = 'HopxAbortError';
+}
 
 /**
  * The error for `what` (a call or a stream) ended by `signal`: the signal's own reason when that is
@@ -80,7 +88,9 @@ export function abortedError(what: string, signal: AbortSignal | undefined, oper
 }
 
 /** A success response whose body is not what the spec promises (malformed JSON, wrong content type). */
-export class HopxResponseFormatError extends HopxError { override name = 'HopxResponseFormatError'; }
+export class HopxResponseFormatError extends HopxError {
+  override name = 'HopxResponseFormatError';
+}
 
 /** The server answered with an error status. `body` is its ErrorResponse, normalised to the flat shape. */
 export class HopxApiError extends HopxError {
@@ -94,28 +104,66 @@ export class HopxApiError extends HopxError {
   }
 }
 
-export class BadRequestError extends HopxApiError { override name = 'BadRequestError'; }
-export class AuthenticationError extends HopxApiError { override name = 'AuthenticationError'; }
-export class PaymentRequiredError extends HopxApiError { override name = 'PaymentRequiredError'; }
-export class PermissionDeniedError extends HopxApiError { override name = 'PermissionDeniedError'; }
-export class NotFoundError extends HopxApiError { override name = 'NotFoundError'; }
-export class ConflictError extends HopxApiError { override name = 'ConflictError'; }
-export class GoneError extends HopxApiError { override name = 'GoneError'; }
-export class UnprocessableEntityError extends HopxApiError { override name = 'UnprocessableEntityError'; }
-export class RateLimitError extends HopxApiError { override name = 'RateLimitError'; }
-export class InternalServerError extends HopxApiError { override name = 'InternalServerError'; }
-export class ServiceUnavailableError extends InternalServerError { override name = 'ServiceUnavailableError'; }
+export class BadRequestError extends HopxApiError {
+  override name = 'BadRequestError';
+}
+export class AuthenticationError extends HopxApiError {
+  override name = 'AuthenticationError';
+}
+export class PaymentRequiredError extends HopxApiError {
+  override name = 'PaymentRequiredError';
+}
+export class PermissionDeniedError extends HopxApiError {
+  override name = 'PermissionDeniedError';
+}
+export class NotFoundError extends HopxApiError {
+  override name = 'NotFoundError';
+}
+export class ConflictError extends HopxApiError {
+  override name = 'ConflictError';
+}
+export class GoneError extends HopxApiError {
+  override name = 'GoneError';
+}
+export class UnprocessableEntityError extends HopxApiError {
+  override name = 'UnprocessableEntityError';
+}
+export class RateLimitError extends HopxApiError {
+  override name = 'RateLimitError';
+}
+export class InternalServerError extends HopxApiError {
+  override name = 'InternalServerError';
+}
+export class ServiceUnavailableError extends InternalServerError {
+  override name = 'ServiceUnavailableError';
+}
 
 /** The sandbox token expired or is invalid (refreshing it once did not help). */
-export class TokenExpiredError extends AuthenticationError { override name = 'TokenExpiredError'; }
-export class PathNotAllowedError extends PermissionDeniedError { override name = 'PathNotAllowedError'; }
-export class FileNotFoundError extends NotFoundError { override name = 'FileNotFoundError'; }
-export class ProcessNotFoundError extends NotFoundError { override name = 'ProcessNotFoundError'; }
-export class SandboxNotFoundError extends NotFoundError { override name = 'SandboxNotFoundError'; }
-export class SandboxExpiredError extends GoneError { override name = 'SandboxExpiredError'; }
-export class TemplateBuildFailedError extends HopxApiError { override name = 'TemplateBuildFailedError'; }
+export class TokenExpiredError extends AuthenticationError {
+  override name = 'TokenExpiredError';
+}
+export class PathNotAllowedError extends PermissionDeniedError {
+  override name = 'PathNotAllowedError';
+}
+export class FileNotFoundError extends NotFoundError {
+  override name = 'FileNotFoundError';
+}
+export class ProcessNotFoundError extends NotFoundError {
+  override name = 'ProcessNotFoundError';
+}
+export class SandboxNotFoundError extends NotFoundError {
+  override name = 'SandboxNotFoundError';
+}
+export class SandboxExpiredError extends GoneError {
+  override name = 'SandboxExpiredError';
+}
+export class TemplateBuildFailedError extends HopxApiError {
+  override name = 'TemplateBuildFailedError';
+}
 /** The sandbox's template has no desktop (`DESKTOP_NOT_AVAILABLE`, answered as 501 or 503). */
-export class DesktopNotAvailableError extends HopxApiError { override name = 'DesktopNotAvailableError'; }
+export class DesktopNotAvailableError extends HopxApiError {
+  override name = 'DesktopNotAvailableError';
+}
 
 type ApiErrorClass = new (message: string, init: HopxErrorInit & { status: number; body: ErrorBody }) => HopxApiError;
 
@@ -165,7 +213,9 @@ export function apiErrorFrom({ status, body, operation, requestId, retryAfter }:
 }
 
 /** A stream's server sent an `error` message (WebSocket) or an event it could not have meant. */
-export class HopxStreamError extends HopxError { override name = 'HopxStreamError'; }
+export class HopxStreamError extends HopxError {
+  override name = 'HopxStreamError';
+}
 
 /** A WebSocket closed before its protocol's last message (or, for a watch, closed at all). */
 export class HopxStreamClosedError extends HopxConnectionError {

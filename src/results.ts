@@ -1,6 +1,6 @@
 // From a call's `{ data, error, response }` result to what a caller needs: the typed error of a
 // failed call (`errorOf`, public), or the data of a successful one (`dataOf`, for our own helpers).
-import { type HopxApiError, type HopxError, HopxResponseFormatError, apiErrorFrom } from './errors.js';
+import { apiErrorFrom, type ErrorBody, type HopxApiError, type HopxError, HopxResponseFormatError } from './errors.js';
 import { normalizeErrorBody } from './internal/error-body.js';
 import { serverDelayMs } from './internal/retry-policy.js';
 
@@ -16,7 +16,9 @@ export function errorOf(result: { error?: unknown; response: Response }, operati
   const delayMs = serverDelayMs(result.response.headers, Date.now());
   return apiErrorFrom({
     status: result.response.status,
-    body: (result.error as any) ?? normalizeErrorBody('', result.response.status, result.response.statusText),
+    body:
+      (result.error as ErrorBody | undefined) ??
+      normalizeErrorBody('', result.response.status, result.response.statusText),
     operation,
     requestId: result.response.headers.get('x-request-id') ?? undefined,
     retryAfter: delayMs === undefined ? undefined : Math.ceil(delayMs / 1000),
@@ -33,11 +35,14 @@ export function callError(result: CallResult, operation: string): HopxError {
   const error = errorOf(result, operation);
   if (error) return error;
   const { status } = result.response;
-  return new HopxResponseFormatError(`${operation}: the ${status} response has no body, where the operation promises one`, {
-    status,
-    operation,
-    requestId: result.response.headers.get('x-request-id') ?? undefined,
-  });
+  return new HopxResponseFormatError(
+    `${operation}: the ${status} response has no body, where the operation promises one`,
+    {
+      status,
+      operation,
+      requestId: result.response.headers.get('x-request-id') ?? undefined,
+    },
+  );
 }
 
 /** The data of a successful call, or its typed error thrown. */

@@ -21,13 +21,19 @@ const agent = createAgentClient({ sandbox, controlPlane: hopx, throwOnError: tru
 
 // 2. Run code, with its output streamed as it is printed (WebSocket /execute/stream).
 console.log('\n2. running code, streamed:');
-const run = await runCode(agent, { code: 'print("hello from HopX")\nprint(6 * 7)', language: 'python' }, {
-  onStdout: (chunk) => process.stdout.write(`   stdout> ${chunk}`),
-});
+const run = await runCode(
+  agent,
+  { code: 'print("hello from HopX")\nprint(6 * 7)', language: 'python' },
+  {
+    onStdout: (chunk) => process.stdout.write(`   stdout> ${chunk}`),
+  },
+);
 show('   finished', { exitCode: run.exitCode, success: run.success, executionTime: run.executionTime });
 
 // 3. Write a file, upload another, read and download them back.
-const written = await agent.POST('/files/write', { body: { path: '/workspace/hello.py', content: 'print("hello")\n' } });
+const written = await agent.POST('/files/write', {
+  body: { path: '/workspace/hello.py', content: 'print("hello")\n' },
+});
 show('3. wrote a file', written);
 const uploaded = await uploadFile(agent, '/workspace/data/report.pdf', new Blob(['%PDF-1.7 tour\n']));
 show('   uploaded a file', uploaded);

@@ -18,28 +18,40 @@ type Agent = AgentClient | ThrowingAgentClient;
 const OPERATION = 'GET /files/download';
 
 /** The file's bytes as a stream, read from the network as the caller reads it. */
-export async function downloadFile(agent: Agent, path: string, options: DownloadOptions = {}): Promise<{ stream: ReadableStream<Uint8Array>; size: number | undefined }> {
+export async function downloadFile(
+  agent: Agent,
+  path: string,
+  options: DownloadOptions = {},
+): Promise<{ stream: ReadableStream<Uint8Array>; size: number | undefined }> {
   const { onProgress, ...call } = options;
-  const result = await resultClientOf(agent).GET('/files/download', { ...call, params: { query: { path } }, parseAs: 'stream' });
+  const result = await resultClientOf(agent).GET('/files/download', {
+    ...call,
+    params: { query: { path } },
+    parseAs: 'stream',
+  });
   const body = dataOf(result, OPERATION);
   const header = result.response.headers.get('content-length');
   // With a Content-Encoding, Content-Length counts the compressed bytes, not the file's.
   const encoded = (result.response.headers.get('content-encoding') ?? 'identity') !== 'identity';
   const size = header === null || encoded ? undefined : Number(header);
   let received = 0;
-  const stream = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      received += chunk.byteLength;
-      onProgress?.(received, size);
-      controller.enqueue(chunk);
-    },
-    flush() {
-      // A body that ends early without an error from the connection is still incomplete.
-      if (size !== undefined && received !== size) {
-        throw new HopxConnectionError(`${OPERATION}: ${path} ended after ${received} of ${size} bytes`, { operation: OPERATION });
-      }
-    },
-  }));
+  const stream = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        received += chunk.byteLength;
+        onProgress?.(received, size);
+        controller.enqueue(chunk);
+      },
+      flush() {
+        // A body that ends early without an error from the connection is still incomplete.
+        if (size !== undefined && received !== size) {
+          throw new HopxConnectionError(`${OPERATION}: ${path} ended after ${received} of ${size} bytes`, {
+            operation: OPERATION,
+          });
+        }
+      },
+    }),
+  );
   return { stream, size };
 }
 
@@ -53,7 +65,12 @@ export async function downloadBytes(agent: Agent, path: string, options: Downloa
  * Streams the file to `localPath` (Node). Writes `<localPath>.<random>.partial` and renames it when
  * complete; on any failure the partial file is removed and the error rethrown.
  */
-export async function downloadToFile(agent: Agent, path: string, localPath: string, options: DownloadOptions = {}): Promise<{ path: string; bytes: number }> {
+export async function downloadToFile(
+  agent: Agent,
+  path: string,
+  localPath: string,
+  options: DownloadOptions = {},
+): Promise<{ path: string; bytes: number }> {
   const fs = await nodeFs();
   const { Readable, Writable } = await import('node:stream');
   const { pipeline } = await import('node:stream/promises');
@@ -70,15 +87,18 @@ export async function downloadToFile(agent: Agent, path: string, localPath: stri
   try {
     const { stream } = await downloadFile(agent, path, options);
     let bytes = 0;
-    await pipeline(Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>), new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        bytes += chunk.byteLength;
-        out.write(chunk, callback);
-      },
-      final(callback) {
-        out.end(callback);
-      },
-    }));
+    await pipeline(
+      Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>),
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          bytes += chunk.byteLength;
+          out.write(chunk, callback);
+        },
+        final(callback) {
+          out.end(callback);
+        },
+      }),
+    );
     try {
       await fs.promises.rename(partial, localPath);
     } catch (cause) {

@@ -21,7 +21,14 @@ export async function blobFromPath(path: string): Promise<Blob> {
 
 export function localFileError(path: string, action: 'read' | 'write', cause: unknown): HopxLocalFileError {
   const code = (cause as { code?: string } | null)?.code;
-  const reason = code === 'ENOENT' ? 'not-found' : code === 'EISDIR' ? 'is-directory' : code === 'EACCES' || code === 'EPERM' ? 'permission-denied' : 'other';
+  const reason =
+    code === 'ENOENT'
+      ? 'not-found'
+      : code === 'EISDIR'
+        ? 'is-directory'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission-denied'
+          : 'other';
   const what = {
     'not-found': action === 'read' ? 'does not exist' : 'cannot be created (its folder does not exist)',
     'is-directory': 'is a directory, not a file',

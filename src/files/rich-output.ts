@@ -20,7 +20,8 @@ export type DisplayData =
 
 /** Every rich output of an execution result, in a fixed order (image, svg, html, markdown, json, text). */
 export function richOutputsOf(result: Schemas['ExecuteResponse'] | Schemas['RichExecuteResponse']): DisplayData[] {
-  const listed = 'rich_outputs' in result && Array.isArray(result.rich_outputs) ? result.rich_outputs.map(fromListed) : [];
+  const listed =
+    'rich_outputs' in result && Array.isArray(result.rich_outputs) ? result.rich_outputs.map(fromListed) : [];
   if (listed.length) return listed;
   const out: DisplayData[] = [];
   if (result.png) out.push({ type: 'image/png', base64: result.png });

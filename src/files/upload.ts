@@ -6,6 +6,7 @@ import type { AgentClient, ThrowingAgentClient } from '../agent-client.js';
 import type { CallOptions } from '../client-types.js';
 import { BODY_FACTORY } from '../internal/call-context.js';
 import { resultClientOf } from '../internal/create-api-client.js';
+import { afterFile, closing, contentTypeOf, fieldPart, filePartHead, newBoundary } from '../internal/multipart.js';
 import { dataOf } from '../results.js';
 import { blobFromPath } from './local-file.js';
 
@@ -35,14 +36,17 @@ export async function uploadFile(
   options: UploadOptions = {},
 ): Promise<FileResponse> {
   const { onProgress, filename = basename(destination), size, ...call } = options;
-  const boundary = `----hopx-${crypto.randomUUID()}`;
+  const boundary = newBoundary();
   const head = new TextEncoder().encode(
-    `--${boundary}\r\nContent-Disposition: form-data; name="path"\r\n\r\n${destination}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename.replace(/["\r\n]/g, '_')}"\r\n` +
-      'Content-Type: application/octet-stream\r\n\r\n',
+    fieldPart(boundary, 'path', destination) + filePartHead(boundary, 'file', filename, 'application/octet-stream'),
   );
-  const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
-  const file = typeof source === 'string' ? await blobFromPath(source) : source instanceof Uint8Array ? new Blob([source as Uint8Array<ArrayBuffer>]) : source;
+  const tail = new TextEncoder().encode(afterFile + closing(boundary));
+  const file =
+    typeof source === 'string'
+      ? await blobFromPath(source)
+      : source instanceof Uint8Array
+        ? new Blob([source as Uint8Array<ArrayBuffer>])
+        : source;
 
   let body: BodyInit | undefined;
   let bodyFactory: (() => BodyInit) | undefined;
@@ -63,7 +67,10 @@ export async function uploadFile(
     // The body is built here, not by openapi-fetch; the typed fields document what it holds.
     body: { path: destination, file: new Blob([]) },
     bodySerializer: () => body ?? null,
-    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, ...(length !== undefined ? { 'Content-Length': String(length) } : {}) },
+    headers: {
+      'Content-Type': contentTypeOf(boundary),
+      ...(length !== undefined ? { 'Content-Length': String(length) } : {}),
+    },
     ...(body instanceof ReadableStream ? { duplex: 'half' as const } : {}),
     // With progress to report, each attempt gets a fresh counting stream over the same Blob.
     ...(bodyFactory ? { [BODY_FACTORY]: bodyFactory } : {}),
@@ -91,15 +98,22 @@ function toStream(source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
 }
 
 /** The multipart bytes with progress reported for the file part only. */
-function counted(stream: ReadableStream<Uint8Array>, headLength: number, total: number, onProgress: UploadOptions['onProgress'] & {}): ReadableStream<Uint8Array> {
+function counted(
+  stream: ReadableStream<Uint8Array>,
+  headLength: number,
+  total: number,
+  onProgress: UploadOptions['onProgress'] & {},
+): ReadableStream<Uint8Array> {
   let seen = 0;
-  return stream.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      onProgress(Math.min(total, Math.max(0, seen - headLength)), total);
-      controller.enqueue(chunk);
-    },
-  }));
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        onProgress(Math.min(total, Math.max(0, seen - headLength)), total);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 /** head, then the file's stream (reporting its progress), then tail: one request body. */

@@ -13,7 +13,9 @@ export function resolveApiKey(explicit: string | undefined): string {
     throw new HopxConfigError('No HopX API key: pass { apiKey } or set the HOPX_API_KEY environment variable.');
   }
   if (!API_KEY_PATTERN.test(key)) {
-    const hint = /\s/.test(key) ? ' It contains white space (a stray newline?).' : ' Expected hopx_live_<key id>.<secret>.';
+    const hint = /\s/.test(key)
+      ? ' It contains white space (a stray newline?).'
+      : ' Expected hopx_live_<key id>.<secret>.';
     throw new HopxConfigError(`The API key from ${source} is malformed (${key.length} characters).${hint}`);
   }
   return key;

@@ -31,7 +31,7 @@ export interface ClientDefaults {
 /** The call options a method receives, as far as the context is concerned. */
 export interface CallInit extends CallOptions {
   body?: unknown;
-  bodySerializer?: (body: any, headers?: Headers) => unknown;
+  bodySerializer?(body: unknown, headers?: Headers): unknown;
   headers?: HeadersInit;
   signal?: AbortSignal | null;
   /** Package-internal: a body made afresh for each attempt (an upload reporting its progress). */
@@ -51,10 +51,18 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
  * The context of one call to `method path` (path as the spec writes it), and the options to hand to
  * openapi-fetch: the body is serialised here, once, so that a retry can send the same bytes again.
  */
-export function createCallContext(method: string, path: string, init: CallInit, defaults: ClientDefaults): { context: CallContext; init: object } {
+export function createCallContext(
+  method: string,
+  path: string,
+  init: CallInit,
+  defaults: ClientDefaults,
+): { context: CallContext; init: object } {
   const operation = `${method} ${path}`;
   const facts = defaults.facts[operation];
-  const serialized = init.body === undefined ? undefined : (init.bodySerializer ?? serializeBody)(init.body, new Headers(init.headers)) as BodyInit;
+  const serialized =
+    init.body === undefined
+      ? undefined
+      : ((init.bodySerializer ?? serializeBody)(init.body, new Headers(init.headers)) as BodyInit);
   const factory = init[BODY_FACTORY];
   const context: CallContext = {
     operation,
@@ -103,8 +111,14 @@ export function contextOf(request: Request, defaults: Omit<ClientDefaults, 'fact
 /** How to make the body again for a retry, when that is possible without keeping a stream. */
 function replayable(body: BodyInit | undefined): (() => BodyInit | null) | undefined {
   if (body === undefined || body === null) return () => null;
-  if (typeof body === 'string' || body instanceof Blob || body instanceof FormData || body instanceof URLSearchParams
-    || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+  if (
+    typeof body === 'string' ||
+    body instanceof Blob ||
+    body instanceof FormData ||
+    body instanceof URLSearchParams ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body)
+  ) {
     return () => body;
   }
   return undefined;

@@ -12,7 +12,8 @@ export function checkSuccessBodies(secrets: () => readonly string[]): Middleware
       const operation = `${request.method} ${schemaPath}`;
       if (options.parseAs !== 'json') {
         // openapi-fetch turns a zero-length body into `data: undefined`; an empty file is still a file.
-        if (response.headers.get('content-length') !== '0' || response.status === 204 || request.method === 'HEAD') return undefined;
+        if (response.headers.get('content-length') !== '0' || response.status === 204 || request.method === 'HEAD')
+          return undefined;
         const headers = new Headers(response.headers);
         headers.delete('content-length');
         return new Response(new Uint8Array(0), { status: response.status, statusText: response.statusText, headers });
@@ -34,24 +35,38 @@ export function checkSuccessBodies(secrets: () => readonly string[]): Middleware
         parsed = JSON.parse(text);
       } catch (cause) {
         const snippet = redactText(text.slice(0, 80), secrets());
-        throw new HopxResponseFormatError(`${operation}: the ${response.status} response is not valid JSON (starts with ${JSON.stringify(snippet)})`, {
-          status: response.status, operation, requestId, cause,
-        });
+        throw new HopxResponseFormatError(
+          `${operation}: the ${response.status} response is not valid JSON (starts with ${JSON.stringify(snippet)})`,
+          {
+            status: response.status,
+            operation,
+            requestId,
+            cause,
+          },
+        );
       }
       // Hand openapi-fetch the value already parsed (it reads json() when a Content-Length is set).
       const headers = new Headers(response.headers);
       headers.set('content-length', String(new TextEncoder().encode(text).byteLength));
-      return new ParsedJsonResponse(text, parsed, { status: response.status, statusText: response.statusText, headers });
+      return new ParsedJsonResponse(text, parsed, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
     },
   };
 }
 
 /** A response whose JSON body was already parsed while checking it: json() does not parse twice. */
 class ParsedJsonResponse extends Response {
-  constructor(text: string, private readonly parsed: unknown, init: ResponseInit) {
+  constructor(
+    text: string,
+    private readonly parsed: unknown,
+    init: ResponseInit,
+  ) {
     super(text, init);
   }
-  override json(): Promise<any> {
+  override json(): Promise<unknown> {
     return Promise.resolve(this.parsed);
   }
 }

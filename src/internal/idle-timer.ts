@@ -59,6 +59,8 @@ export class IdleTimer {
 
   /** The message of the timeout error for a request that got no response head. */
   describe(operation: string): string {
-    return this.sending ? `${operation}: no progress for ${this.ms} ms while sending the request body` : `${operation} timed out after ${this.ms} ms`;
+    return this.sending
+      ? `${operation}: no progress for ${this.ms} ms while sending the request body`
+      : `${operation} timed out after ${this.ms} ms`;
   }
 }

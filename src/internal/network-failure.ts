@@ -5,7 +5,8 @@ import { redactText } from './secrets.js';
 
 export function describeCause(cause: unknown, secrets: readonly string[]): string {
   const code = errorCode(cause);
-  const message = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
+  const message =
+    cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
   return redactText(code && !message.includes(code) ? `${code} ${message}` : message, secrets);
 }
 

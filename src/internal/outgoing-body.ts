@@ -5,6 +5,7 @@
 // chunk by chunk: every chunk fetch takes is progress, and the timer restarts. Small bodies go out
 // as they are (sending them takes no noticeable time). Browsers only stream request bodies over
 // HTTP/2, so there large bodies go out as they are too, and the timeout covers the whole upload.
+import { encodeFormData } from './multipart.js';
 
 /** Bodies up to this many bytes are sent as they are. */
 export const SMALL_BODY_BYTES = 64 * 1024;
@@ -48,7 +49,10 @@ export function wireBody(body: BodyInit | null | undefined, headers: Headers, pr
   }
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
     if (body.byteLength <= SMALL_BODY_BYTES) return { body, streamed: false };
-    const bytes = body instanceof ArrayBuffer ? new Uint8Array(body) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    const bytes =
+      body instanceof ArrayBuffer
+        ? new Uint8Array(body)
+        : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     return wireBody(new Blob([bytes as Uint8Array<ArrayBuffer>]), headers, progress);
   }
   if (body instanceof Blob) {
@@ -57,7 +61,8 @@ export function wireBody(body: BodyInit | null | undefined, headers: Headers, pr
     headers.set('content-length', String(body.size));
     return { body: withProgress(body.stream(), progress), streamed: true };
   }
-  if (body instanceof ReadableStream) return { body: withProgress(body as ReadableStream<Uint8Array>, progress), streamed: true };
+  if (body instanceof ReadableStream)
+    return { body: withProgress(body as ReadableStream<Uint8Array>, progress), streamed: true };
   // Anything else (an async iterable handed to a custom fetch): fetch knows what to do with it.
   return { body, streamed: false };
 }
@@ -69,48 +74,27 @@ export function wireBody(body: BodyInit | null | undefined, headers: Headers, pr
 function withProgress(source: ReadableStream<Uint8Array>, progress: BodyProgress): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let pending: Uint8Array | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!pending?.byteLength) {
-        progress.readingSource();
-        const { done, value } = await reader.read();
-        if (done) {
-          progress.finished();
-          controller.close();
-          return;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!pending?.byteLength) {
+          progress.readingSource();
+          const { done, value } = await reader.read();
+          if (done) {
+            progress.finished();
+            controller.close();
+            return;
+          }
+          pending = value;
         }
-        pending = value;
-      }
-      controller.enqueue(pending.subarray(0, SMALL_BODY_BYTES));
-      pending = pending.subarray(SMALL_BODY_BYTES);
-      progress.handedOver();
+        controller.enqueue(pending.subarray(0, SMALL_BODY_BYTES));
+        pending = pending.subarray(SMALL_BODY_BYTES);
+        progress.handedOver();
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
-}
-
-/**
- * FormData as multipart/form-data bytes in a Blob whose file parts stay references, so a file-backed
- * Blob is still read lazily from disk and the size is known up front (a Content-Length, no chunking).
- * The encoding follows the HTML standard's multipart/form-data algorithm, as fetch's own does.
- */
-export function encodeFormData(form: FormData): { blob: Blob; contentType: string } {
-  const boundary = `----hopx-${crypto.randomUUID()}`;
-  const parts: Array<string | Blob> = [];
-  form.forEach((value, name) => {
-    const disposition = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(name)}"`;
-    if (typeof value === 'string') {
-      parts.push(`${disposition}\r\n\r\n${value.replace(/\r\n|\r|\n/g, '\r\n')}\r\n`);
-    } else {
-      parts.push(`${disposition}; filename="${escapeName(value.name)}"\r\nContent-Type: ${value.type || 'application/octet-stream'}\r\n\r\n`, value, '\r\n');
-    }
-  });
-  parts.push(`--${boundary}--\r\n`);
-  return { blob: new Blob(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-function escapeName(name: string): string {
-  return name.replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22');
+    { highWaterMark: 0 },
+  );
 }

@@ -20,11 +20,21 @@ export function provesNotActed(status: number): boolean {
 }
 
 /** Connection errors raised before a byte of the request left this machine. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 export function errorCode(error: unknown): string | undefined {
-  for (let e: any = error, depth = 0; e && depth < 5; e = e.cause, depth++) {
-    if (typeof e.code === 'string') return e.code;
+  let e: unknown = error;
+  for (let depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string') return code;
+    e = cause;
   }
   return undefined;
 }
@@ -51,7 +61,9 @@ export function parseRateLimitResetMs(value: string | null, now: number): number
 
 /** How long the server asked us to wait, from either header; `Retry-After` wins. */
 export function serverDelayMs(headers: Headers, now: number): number | undefined {
-  return parseRetryAfterMs(headers.get('retry-after'), now) ?? parseRateLimitResetMs(headers.get('x-ratelimit-reset'), now);
+  return (
+    parseRetryAfterMs(headers.get('retry-after'), now) ?? parseRateLimitResetMs(headers.get('x-ratelimit-reset'), now)
+  );
 }
 
 /** Exponential backoff with full jitter for attempt 1, 2, ... (`random` in [0, 1)). */
@@ -83,7 +95,12 @@ export interface RetryBudget {
  * must not run twice unless the server provably did not act, or a server asking for a longer wait
  * than MAX_RETRY_AFTER_MS (its error is more useful than a stalled call).
  */
-export function retryDelayMs(outcome: AttemptOutcome, budget: RetryBudget, now: number, random: number): number | undefined {
+export function retryDelayMs(
+  outcome: AttemptOutcome,
+  budget: RetryBudget,
+  now: number,
+  random: number,
+): number | undefined {
   if (budget.retries >= budget.maxRetries || !budget.replayable) return undefined;
   if (outcome.kind === 'no-response') {
     return budget.idempotent || wasNeverSent(outcome.cause) ? backoffMs(budget.retries + 1, random) : undefined;

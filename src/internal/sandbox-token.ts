@@ -46,7 +46,10 @@ export class SandboxToken {
       .then((fresh) => {
         // A fresh token that already looks expired means our clock is off (or the server's is):
         // keep using it until the agent says otherwise, instead of renewing before every call.
-        const grant = fresh.expiresAt !== undefined && fresh.expiresAt - this.now() <= this.marginMs ? { token: fresh.token, expiresAt: undefined } : fresh;
+        const grant =
+          fresh.expiresAt !== undefined && fresh.expiresAt - this.now() <= this.marginMs
+            ? { token: fresh.token, expiresAt: undefined }
+            : fresh;
         this.grant = grant;
         this.seen.add(grant.token);
         return grant;

@@ -3,7 +3,7 @@
 // the idle timeout, the caller's AbortSignal, retries with backoff, one token renewal after a 401,
 // typed errors for everything that is not a response, and redacted logging.
 import type { LogHook } from '../client-types.js';
-import { HopxConnectionError, HopxRedirectError, HopxTimeoutError, abortedError } from '../errors.js';
+import { abortedError, HopxConnectionError, HopxRedirectError, HopxTimeoutError } from '../errors.js';
 import { abortableSleep } from './abortable-sleep.js';
 import { type CallContext, contextOf } from './call-context.js';
 import { IdleTimer } from './idle-timer.js';
@@ -75,7 +75,13 @@ export function createTransport(config: TransportConfig): typeof fetch {
         ...(outgoing.streamed ? { duplex: 'half' } : {}),
       } as RequestInit);
 
-      log?.({ type: 'request', operation, url: redactText(url, config.secrets()), attempt, headers: redactHeaders(headers) });
+      log?.({
+        type: 'request',
+        operation,
+        url: redactText(url, config.secrets()),
+        attempt,
+        headers: redactHeaders(headers),
+      });
       const started = now();
       let response: Response;
       try {
@@ -102,13 +108,27 @@ export function createTransport(config: TransportConfig): typeof fetch {
         continue;
       }
       log?.({
-        type: 'response', operation, url: redactText(url, config.secrets()), attempt,
-        status: response.status, durationMs: now() - started, headers: redactHeaders(response.headers),
+        type: 'response',
+        operation,
+        url: redactText(url, config.secrets()),
+        attempt,
+        status: response.status,
+        durationMs: now() - started,
+        headers: redactHeaders(response.headers),
       });
 
       if (isRedirect(response)) {
         discard(response);
-        throw logged(redirectError(context, requestId, response.status || undefined, response.headers.get('location') ?? undefined, config), attempt);
+        throw logged(
+          redirectError(
+            context,
+            requestId,
+            response.status || undefined,
+            response.headers.get('location') ?? undefined,
+            config,
+          ),
+          attempt,
+        );
       }
 
       if (response.status === 401 && config.reauthorize && !reauthorized) {
@@ -132,7 +152,12 @@ export function createTransport(config: TransportConfig): typeof fetch {
     }
 
     function budget() {
-      return { retries, maxRetries: context.maxRetries, idempotent: context.idempotent, replayable: context.body !== undefined };
+      return {
+        retries,
+        maxRetries: context.maxRetries,
+        idempotent: context.idempotent,
+        replayable: context.body !== undefined,
+      };
     }
 
     function logged<E extends HopxConnectionError | HopxRedirectError>(error: E, attempt: number): E {
@@ -165,7 +190,9 @@ function discard(response: Response): void {
 
 function isRedirect(response: Response): boolean {
   // A browser hides a redirect answered with redirect: 'manual' behind an opaque response (status 0).
-  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400 && response.status !== 304);
+  return (
+    response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400 && response.status !== 304)
+  );
 }
 
 /** fetch with `redirect: 'error'` fails with a bare TypeError whose cause says so. */
@@ -177,20 +204,33 @@ function wasRedirected(cause: unknown): boolean {
  * Where a redirect of a request with a streamed body pointed: fetch could only have told us by
  * keeping the whole body in memory, so ask again with HEAD (safe: the server acts on nothing).
  */
-async function whereRedirected(url: string, sent: Headers, config: TransportConfig, callerSignal: AbortSignal | undefined): Promise<{ status?: number; location?: string }> {
+async function whereRedirected(
+  url: string,
+  sent: Headers,
+  config: TransportConfig,
+  callerSignal: AbortSignal | undefined,
+): Promise<{ status?: number; location?: string }> {
   const headers = new Headers(sent);
   for (const name of ['content-type', 'content-length', 'transfer-encoding']) headers.delete(name);
   const signal = AbortSignal.any([...(callerSignal ? [callerSignal] : []), AbortSignal.timeout(5_000)]);
   try {
     const response = await config.fetch(new Request(url, { method: 'HEAD', headers, redirect: 'manual', signal }));
     discard(response);
-    return isRedirect(response) ? { status: response.status || undefined, location: response.headers.get('location') ?? undefined } : {};
+    return isRedirect(response)
+      ? { status: response.status || undefined, location: response.headers.get('location') ?? undefined }
+      : {};
   } catch {
     return {};
   }
 }
 
-function redirectError(context: CallContext, requestId: string, status: number | undefined, location: string | undefined, config: TransportConfig): HopxRedirectError {
+function redirectError(
+  context: CallContext,
+  requestId: string,
+  status: number | undefined,
+  location: string | undefined,
+  config: TransportConfig,
+): HopxRedirectError {
   const safeLocation = location === undefined ? undefined : redactText(location, config.secrets());
   const where = safeLocation ? ` to ${safeLocation}` : ' (the address it pointed to is not known)';
   return new HopxRedirectError(

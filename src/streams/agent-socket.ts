@@ -9,16 +9,16 @@ import type { AgentClient, ThrowingAgentClient } from '../agent-client.js';
 import type { WebSocketPath } from '../api-paths.js';
 import {
   AuthenticationError,
+  abortedError,
   HopxConnectionError,
   type HopxError,
   HopxResponseFormatError,
   HopxStreamClosedError,
   HopxStreamError,
   HopxTimeoutError,
-  abortedError,
 } from '../errors.js';
 import { agentConnectionOf } from '../internal/agent-connection.js';
-import { type RawSocket, openRawSocket } from './websocket-adapter.js';
+import { openRawSocket, type RawSocket } from './websocket-adapter.js';
 
 export type { SocketProtocols };
 
@@ -76,13 +76,22 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
   ) {}
 
   /** Opens a session on `path` of the agent client's sandbox, authenticated with its token. */
-  static async open<P extends SocketPath>(agent: AnyAgentClient, path: P, options: AgentSocketOptions = {}): Promise<AgentSocket<P>> {
+  static async open<P extends SocketPath>(
+    agent: AnyAgentClient,
+    path: P,
+    options: AgentSocketOptions = {},
+  ): Promise<AgentSocket<P>> {
     const connection = agentConnectionOf(agent);
     const operation = `WebSocket ${path}`;
-    const socket = new AgentSocket(path, operation, { ...options, idleTimeout: options.idleTimeout ?? connection.timeoutMs });
+    const socket = new AgentSocket(path, operation, {
+      ...options,
+      idleTimeout: options.idleTimeout ?? connection.timeoutMs,
+    });
     const signal = options.signal;
     const abortError = () => abortedError(operation, signal, operation);
-    const checkAbort = () => { if (signal?.aborted) throw abortError(); };
+    const checkAbort = () => {
+      if (signal?.aborted) throw abortError();
+    };
     checkAbort();
     const url = (await connection.baseUrl()).replace(/^http/, 'ws') + path;
     for (let attempt = 1; ; attempt++) {
@@ -100,7 +109,13 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     }
   }
 
-  private connect(url: string, token: string, secrets: readonly string[], handshakeTimeoutMs: number, abortError: () => HopxError): Promise<void> {
+  private connect(
+    url: string,
+    token: string,
+    secrets: readonly string[],
+    handshakeTimeoutMs: number,
+    abortError: () => HopxError,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       let opened = false;
       const signal = this.options.signal;
@@ -123,11 +138,17 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
             resolve();
           },
           message: (text) => this.received(text),
-          pong: () => { this.awaitingPong = false; },
+          pong: () => {
+            this.awaitingPong = false;
+          },
           close: (code, reason) => {
             if (!opened) {
               settled();
-              return reject(new HopxConnectionError(`${this.operation}: closed during the upgrade (${code})`, { operation: this.operation }));
+              return reject(
+                new HopxConnectionError(`${this.operation}: closed during the upgrade (${code})`, {
+                  operation: this.operation,
+                }),
+              );
             }
             this.closedByServer(code, reason);
           },
@@ -137,20 +158,24 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
             reject(error);
           },
         },
-      ).then((raw) => {
-        this.raw = raw;
-        if (signal?.aborted) onAbort();
-      }, (error) => {
-        settled();
-        reject(error);
-      });
+      ).then(
+        (raw) => {
+          this.raw = raw;
+          if (signal?.aborted) onAbort();
+        },
+        (error) => {
+          settled();
+          reject(error);
+        },
+      );
     });
   }
 
   /** Sends one client message (as a JSON text frame). */
   send(message: ClientMessage<P>): void {
     if (this.failure) throw this.failure;
-    if (this.finished || !this.raw) throw new HopxConnectionError(`${this.operation}: the session is closed`, { operation: this.operation });
+    if (this.finished || !this.raw)
+      throw new HopxConnectionError(`${this.operation}: the session is closed`, { operation: this.operation });
     this.raw.send(JSON.stringify(message));
   }
 
@@ -171,7 +196,7 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
 
   next(): Promise<IteratorResult<ServerMessage<P>>> {
     if (this.head < this.queue.length) {
-      const value = this.queue[this.head++]!;
+      const value = this.queue[this.head++] as ServerMessage<P>;
       this.compact();
       return Promise.resolve({ done: false, value });
     }
@@ -205,7 +230,12 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
         if (!this.raw?.ping || this.paused) return;
         if (this.awaitingPong) {
           this.raw.terminate();
-          this.fail(new HopxConnectionError(`${this.operation}: no answer to a ping within ${every} ms; the connection is gone`, { operation: this.operation }));
+          this.fail(
+            new HopxConnectionError(
+              `${this.operation}: no answer to a ping within ${every} ms; the connection is gone`,
+              { operation: this.operation },
+            ),
+          );
           return;
         }
         this.awaitingPong = true;
@@ -222,15 +252,30 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     try {
       message = JSON.parse(text);
     } catch (cause) {
-      return this.fail(new HopxResponseFormatError(`${this.operation}: a frame is not JSON (starts with ${JSON.stringify(text.slice(0, 60))})`, { operation: this.operation, cause }));
+      return this.fail(
+        new HopxResponseFormatError(
+          `${this.operation}: a frame is not JSON (starts with ${JSON.stringify(text.slice(0, 60))})`,
+          { operation: this.operation, cause },
+        ),
+      );
     }
     const type = (message as { type?: unknown } | null)?.type;
     if (typeof message !== 'object' || message === null || Array.isArray(message) || typeof type !== 'string') {
-      return this.fail(new HopxResponseFormatError(`${this.operation}: a frame is not a message object with a type (${text.slice(0, 60)})`, { operation: this.operation }));
+      return this.fail(
+        new HopxResponseFormatError(
+          `${this.operation}: a frame is not a message object with a type (${text.slice(0, 60)})`,
+          { operation: this.operation },
+        ),
+      );
     }
     if (type === 'error') {
       const { error, code } = message as { error?: unknown; code?: string };
-      return this.fail(new HopxStreamError(`${this.operation}: ${typeof error === 'string' ? error : 'the server reported an error'}`, { operation: this.operation, code }));
+      return this.fail(
+        new HopxStreamError(
+          `${this.operation}: ${typeof error === 'string' ? error : 'the server reported an error'}`,
+          { operation: this.operation, code },
+        ),
+      );
     }
     this.deliver(message as ServerMessage<P>);
     if (type === socketFinalMessage[this.path]) {
@@ -276,7 +321,12 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     this.raw = undefined;
     if (this.finished) return;
     const why = `${code}${reason ? ` ${reason}` : ''}`;
-    this.fail(new HopxStreamClosedError(`${this.operation}: the server closed the connection (${why}) before the stream ended`, { operation: this.operation, closeCode: code, closeReason: reason }));
+    this.fail(
+      new HopxStreamClosedError(
+        `${this.operation}: the server closed the connection (${why}) before the stream ended`,
+        { operation: this.operation, closeCode: code, closeReason: reason },
+      ),
+    );
   }
 
   /** Ends the session with `error`, after the messages already received. */
@@ -301,7 +351,11 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     if (this.paused) return; // frames already read still arrive after pause(); the silence is ours
     this.idleTimer = setTimeout(() => {
       this.raw?.terminate();
-      this.fail(new HopxTimeoutError(`${this.operation}: no message for ${this.options.idleTimeout} ms`, { operation: this.operation }));
+      this.fail(
+        new HopxTimeoutError(`${this.operation}: no message for ${this.options.idleTimeout} ms`, {
+          operation: this.operation,
+        }),
+      );
     }, this.options.idleTimeout);
   }
 
@@ -314,6 +368,10 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
 }
 
 /** Opens a typed session on one of the agent's WebSocket routes. */
-export function openAgentSocket<P extends SocketPath>(agent: AnyAgentClient, path: P, options?: AgentSocketOptions): Promise<AgentSocket<P>> {
+export function openAgentSocket<P extends SocketPath>(
+  agent: AnyAgentClient,
+  path: P,
+  options?: AgentSocketOptions,
+): Promise<AgentSocket<P>> {
   return AgentSocket.open(agent, path, options);
 }

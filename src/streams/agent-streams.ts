@@ -8,7 +8,11 @@ export type ExecuteStreamRequest = Omit<Schemas['ExecuteStreamExecute'], 'type'>
 export type FileChange = Schemas['FileWatchChange'];
 
 /** Starts running code and returns the session: iterate it for stdout, stderr, result and complete. */
-export async function streamExecution(agent: AnyAgentClient, request: ExecuteStreamRequest, options?: AgentSocketOptions): Promise<AgentSocket<'/execute/stream'>> {
+export async function streamExecution(
+  agent: AnyAgentClient,
+  request: ExecuteStreamRequest,
+  options?: AgentSocketOptions,
+): Promise<AgentSocket<'/execute/stream'>> {
   const socket = await openAgentSocket(agent, '/execute/stream', options);
   socket.send({ type: 'execute', ...request });
   return socket;
@@ -30,9 +34,19 @@ export interface RunCodeOptions extends AgentSocketOptions {
 }
 
 /** Runs code over the streaming route and resolves with everything it printed and how it ended. */
-export async function runCode(agent: AnyAgentClient, request: ExecuteStreamRequest, options: RunCodeOptions = {}): Promise<ExecutionOutput> {
+export async function runCode(
+  agent: AnyAgentClient,
+  request: ExecuteStreamRequest,
+  options: RunCodeOptions = {},
+): Promise<ExecutionOutput> {
   const { onStdout, onStderr, ...socketOptions } = options;
-  const output: ExecutionOutput = { stdout: '', stderr: '', exitCode: undefined, executionTime: undefined, success: false };
+  const output: ExecutionOutput = {
+    stdout: '',
+    stderr: '',
+    exitCode: undefined,
+    executionTime: undefined,
+    success: false,
+  };
   for await (const message of await streamExecution(agent, request, socketOptions)) {
     switch (message.type) {
       case 'stdout':
@@ -67,7 +81,10 @@ export interface TerminalSession {
 }
 
 /** Opens an interactive shell. Read `output` to see what it prints; `exitCode` settles when it ends. */
-export async function openTerminal(agent: AnyAgentClient, options: AgentSocketOptions & { cols?: number; rows?: number } = {}): Promise<TerminalSession> {
+export async function openTerminal(
+  agent: AnyAgentClient,
+  options: AgentSocketOptions & { cols?: number; rows?: number } = {},
+): Promise<TerminalSession> {
   const { cols, rows, ...socketOptions } = options;
   const socket = await openAgentSocket(agent, '/terminal', socketOptions);
   if (cols && rows) socket.send({ type: 'resize', cols, rows });
@@ -85,7 +102,11 @@ export async function openTerminal(agent: AnyAgentClient, options: AgentSocketOp
           return message.code ?? message.exitCode ?? 0;
         }
       }
-      throw new HopxStreamClosedError('WebSocket /terminal: the session was closed before the shell exited', { operation: 'WebSocket /terminal', closeCode: 1000, closeReason: 'client closed' });
+      throw new HopxStreamClosedError('WebSocket /terminal: the session was closed before the shell exited', {
+        operation: 'WebSocket /terminal',
+        closeCode: 1000,
+        closeReason: 'client closed',
+      });
     } catch (error) {
       printed.fail(error);
       throw error;
@@ -121,20 +142,27 @@ class ChunkQueue implements AsyncIterable<string> {
   }
   async *[Symbol.asyncIterator](): AsyncGenerator<string, void, undefined> {
     for (;;) {
-      if (this.chunks.length) {
-        yield this.chunks.shift()!;
+      const chunk = this.chunks.shift();
+      if (chunk !== undefined) {
+        yield chunk;
         continue;
       }
       if (this.failure !== undefined) throw this.failure;
       if (this.done) return;
-      await new Promise<void>((resolve) => { this.wake = resolve; });
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
       this.wake = undefined;
     }
   }
 }
 
 /** Watches a directory: iterate the changes; `break` (or close()) stops watching. */
-export async function watchFiles(agent: AnyAgentClient, path = '/workspace', options?: AgentSocketOptions): Promise<AgentSocket<'/files/watch'>> {
+export async function watchFiles(
+  agent: AnyAgentClient,
+  path = '/workspace',
+  options?: AgentSocketOptions,
+): Promise<AgentSocket<'/files/watch'>> {
   const socket = await openAgentSocket(agent, '/files/watch', options);
   socket.send({ action: 'watch', path });
   return socket;

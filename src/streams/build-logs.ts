@@ -21,7 +21,8 @@ export interface BuildLogOptions extends EventStreamOptions {
 }
 
 const TERMINAL: ReadonlySet<BuildStatus | undefined> = new Set(['active', 'success', 'completed', 'failed'] as const);
-const isLast = (event: { complete?: boolean; status?: BuildStatus }) => event.complete === true || TERMINAL.has(event.status);
+const isLast = (event: { complete?: boolean; status?: BuildStatus }) =>
+  event.complete === true || TERMINAL.has(event.status);
 const NAME = 'GET /v1/templates/build/{buildID}/logs';
 
 /** Log lines of one build until it completes. `buildId` is also accepted as the template id (the SDKs send that). */
@@ -35,31 +36,39 @@ export async function* followBuildLogs(
   let jsonAnswer: components['schemas']['TemplateBuildLogs'] | undefined;
 
   if (mode === 'auto') {
-    const stream = openEventStream<BuildLogEvent>(NAME, async (lastEventId, signal, timeout) => {
-      const result = await client.GET('/v1/templates/build/{buildID}/logs', {
-        params: { path: { buildID: buildId }, query: { offset }, header: { 'Last-Event-ID': lastEventId } },
-        headers: { Accept: 'text/event-stream, application/json;q=0.5' },
-        parseAs: 'stream',
-        signal,
-        timeout,
-      });
-      // No event stream on offer (204 No Content): follow the log by polling its JSON form.
-      if (result.response.status === 204) throw new FellBackToPolling();
-      const body = dataOf(result, NAME);
-      if ((result.response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return body;
-      // The server answered the JSON form: remember it and poll from there.
-      const text = await new Response(body).text();
-      try {
-        jsonAnswer = JSON.parse(text);
-      } catch (cause) {
-        throw new HopxResponseFormatError(`${NAME}: the log is neither an event stream nor JSON (starts with ${JSON.stringify(text.slice(0, 60))})`, {
-          status: result.response.status,
-          operation: NAME,
-          cause,
+    const stream = openEventStream<BuildLogEvent>(
+      NAME,
+      async (lastEventId, signal, timeout) => {
+        const result = await client.GET('/v1/templates/build/{buildID}/logs', {
+          params: { path: { buildID: buildId }, query: { offset }, header: { 'Last-Event-ID': lastEventId } },
+          headers: { Accept: 'text/event-stream, application/json;q=0.5' },
+          parseAs: 'stream',
+          signal,
+          timeout,
         });
-      }
-      throw new FellBackToPolling();
-    }, streamOptions, isLast);
+        // No event stream on offer (204 No Content): follow the log by polling its JSON form.
+        if (result.response.status === 204) throw new FellBackToPolling();
+        const body = dataOf(result, NAME);
+        if ((result.response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return body;
+        // The server answered the JSON form: remember it and poll from there.
+        const text = await new Response(body).text();
+        try {
+          jsonAnswer = JSON.parse(text);
+        } catch (cause) {
+          throw new HopxResponseFormatError(
+            `${NAME}: the log is neither an event stream nor JSON (starts with ${JSON.stringify(text.slice(0, 60))})`,
+            {
+              status: result.response.status,
+              operation: NAME,
+              cause,
+            },
+          );
+        }
+        throw new FellBackToPolling();
+      },
+      streamOptions,
+      isLast,
+    );
     try {
       for await (const event of stream) yield event.data;
       return;
@@ -84,7 +93,13 @@ async function* poll(
   let page = first;
   for (;;) {
     if (!page) {
-      page = dataOf(await client.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: buildId }, query: { offset } }, signal }), NAME);
+      page = dataOf(
+        await client.GET('/v1/templates/build/{buildID}/logs', {
+          params: { path: { buildID: buildId }, query: { offset } },
+          signal,
+        }),
+        NAME,
+      );
     }
     // Neither `logs` nor `offset` is guaranteed (both SDKs default them: `logs || ""`,
     // `offset || offset`): no text means nothing new, no offset means ask again from the same place.
@@ -92,7 +107,13 @@ async function* poll(
     const done = isLast(page);
     for (const [i, message] of lines.entries()) {
       const last = i === lines.length - 1;
-      yield { message, level: levelOf(message), status: page.status, complete: last ? done : false, offset: last ? page.offset : undefined };
+      yield {
+        message,
+        level: levelOf(message),
+        status: page.status,
+        complete: last ? done : false,
+        offset: last ? page.offset : undefined,
+      };
     }
     if (done) return;
     offset = page.offset ?? offset;

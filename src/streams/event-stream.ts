@@ -4,8 +4,15 @@
 // web-streams pipeline). After a dropped connection it reconnects with `Last-Event-ID` after the
 // server's `retry:` delay, and drops any event whose id it already delivered, so nothing is lost or
 // repeated. Idle time is bounded by the transport's timeout, which restarts on every chunk.
-import { type EventSourceMessage, createParser } from 'eventsource-parser';
-import { HopxAbortError, HopxConnectionError, type HopxError, HopxResponseFormatError, HopxTimeoutError, abortedError } from '../errors.js';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import {
+  abortedError,
+  HopxAbortError,
+  HopxConnectionError,
+  type HopxError,
+  HopxResponseFormatError,
+  HopxTimeoutError,
+} from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
 
 export interface ServerSentEvent<T> {
@@ -33,7 +40,11 @@ export interface EventStreamOptions {
  * Opens one connection: resolves to the event-stream body, to `null` when the server has no (more)
  * events for us (`204 No Content`: the stream ends), or rejects with a typed error.
  */
-export type Connect = (lastEventId: string | undefined, signal: AbortSignal, idleTimeoutMs: number) => Promise<ReadableStream<Uint8Array> | null>;
+export type Connect = (
+  lastEventId: string | undefined,
+  signal: AbortSignal,
+  idleTimeoutMs: number,
+) => Promise<ReadableStream<Uint8Array> | null>;
 
 export interface EventStream<T> extends AsyncIterable<ServerSentEvent<T>> {
   /** The id of the last event delivered: pass it as `lastEventId` to resume later. */
@@ -66,13 +77,14 @@ export function openEventStream<T>(
     const delivered = new RecentIds(REMEMBERED_IDS);
     let reconnects = 0;
     for (;;) {
-      let lost: HopxError;
+      let lost: HopxError | undefined;
       let body: ReadableStream<Uint8Array> | null | undefined;
       try {
         body = await connect(lastEventId, signal, idleMs);
       } catch (error) {
         if (closer.signal.aborted) return;
-        if (!(error instanceof HopxConnectionError) || error instanceof HopxTimeoutError) throw aborted(signal, name) ?? error;
+        if (!(error instanceof HopxConnectionError) || error instanceof HopxTimeoutError)
+          throw aborted(signal, name) ?? error;
         lost = error;
       }
       if (body === null) return;
@@ -82,7 +94,9 @@ export function openEventStream<T>(
         const batch: EventSourceMessage[] = [];
         const parser = createParser({
           onEvent: (message) => batch.push(message),
-          onRetry: (ms) => { retryMs = ms; },
+          onRetry: (ms) => {
+            retryMs = ms;
+          },
         });
         try {
           for (;;) {
@@ -105,7 +119,8 @@ export function openEventStream<T>(
           lost = new HopxConnectionError(`${name}: the server ended the stream`);
         } catch (error) {
           if (closer.signal.aborted) return;
-          if (!(error instanceof HopxConnectionError) || error instanceof HopxTimeoutError) throw aborted(signal, name) ?? error;
+          if (!(error instanceof HopxConnectionError) || error instanceof HopxTimeoutError)
+            throw aborted(signal, name) ?? error;
           lost = error;
         } finally {
           // Runs on break/return too: cancelling the body closes the connection.
@@ -113,7 +128,10 @@ export function openEventStream<T>(
         }
       }
       if (reconnects >= maxReconnects) {
-        throw new HopxConnectionError(`${name}: gave up after ${reconnects} reconnect${reconnects === 1 ? '' : 's'} (${lost!.message})`, { cause: lost! });
+        throw new HopxConnectionError(
+          `${name}: gave up after ${reconnects} reconnect${reconnects === 1 ? '' : 's'} (${lost?.message ?? 'no connection'})`,
+          { cause: lost },
+        );
       }
       reconnects++;
       try {
@@ -167,6 +185,8 @@ class RecentIds {
   }
   add(id: string) {
     this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+    if (this.ids.size <= this.capacity) return;
+    const oldest = this.ids.values().next();
+    if (!oldest.done) this.ids.delete(oldest.value);
   }
 }

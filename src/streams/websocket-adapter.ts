@@ -2,7 +2,7 @@
 // that can send the `Authorization` header the agent requires on the upgrade), and the global
 // `WebSocket` elsewhere. A browser cannot set upgrade headers at all, so there the client connects
 // without the token: that only works through a proxy of yours that adds it (see the README).
-import { HopxConnectionError, type HopxError, HopxTimeoutError, apiErrorFrom } from '../errors.js';
+import { apiErrorFrom, HopxConnectionError, type HopxError, HopxTimeoutError } from '../errors.js';
 import { normalizeErrorBody } from '../internal/error-body.js';
 import { redactJson } from '../internal/secrets.js';
 
@@ -52,13 +52,20 @@ async function openNodeSocket(target: SocketTarget, handlers: SocketHandlers): P
     perMessageDeflate: false,
   });
   ws.on('open', () => handlers.open());
-  ws.on('message', (data, isBinary) => handlers.message(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString()));
+  ws.on('message', (data, isBinary) =>
+    handlers.message(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString()),
+  );
   ws.on('pong', () => handlers.pong());
   ws.on('close', (code, reason) => handlers.close(code, reason.toString()));
   ws.on('error', (cause) => {
     const timedOut = /handshake has timed out/i.test(cause.message);
     const Class = timedOut ? HopxTimeoutError : HopxConnectionError;
-    handlers.error(new Class(`${target.operation}: ${timedOut ? `no upgrade within ${target.handshakeTimeoutMs} ms` : cause.message}`, { operation: target.operation, cause }));
+    handlers.error(
+      new Class(
+        `${target.operation}: ${timedOut ? `no upgrade within ${target.handshakeTimeoutMs} ms` : cause.message}`,
+        { operation: target.operation, cause },
+      ),
+    );
   });
   // A refused upgrade (401, 404, ...) is an HTTP answer: report it like any other API error.
   ws.on('unexpected-response', (request, response) => {
@@ -66,14 +73,26 @@ async function openNodeSocket(target: SocketTarget, handlers: SocketHandlers): P
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.on('end', () => {
       const status = response.statusCode ?? 0;
-      const body = redactJson(normalizeErrorBody(Buffer.concat(chunks).toString('utf8'), status, response.statusMessage ?? ''), target.secrets);
-      handlers.error(apiErrorFrom({ status, body, operation: target.operation, requestId: header(response.headers['x-request-id']) }));
+      const body = redactJson(
+        normalizeErrorBody(Buffer.concat(chunks).toString('utf8'), status, response.statusMessage ?? ''),
+        target.secrets,
+      );
+      handlers.error(
+        apiErrorFrom({
+          status,
+          body,
+          operation: target.operation,
+          requestId: header(response.headers['x-request-id']),
+        }),
+      );
       request.destroy();
     });
     response.on('error', () => {});
   });
   let closedOrTerminated = false;
-  ws.once('close', () => { closedOrTerminated = true; });
+  ws.once('close', () => {
+    closedOrTerminated = true;
+  });
   return {
     send: (text) => ws.send(text),
     close: (code, reason) => {
@@ -98,7 +117,13 @@ function openWebSocket(target: SocketTarget, handlers: SocketHandlers): RawSocke
   ws.onmessage = (event) => handlers.message(typeof event.data === 'string' ? event.data : String(event.data));
   ws.onclose = (event) => handlers.close(event.code, event.reason);
   // Browsers hide the reason on purpose (a refused upgrade looks like any network failure).
-  ws.onerror = () => handlers.error(new HopxConnectionError(`${target.operation}: the WebSocket failed (the browser gives no detail; a refused upgrade such as 401 looks the same)`, { operation: target.operation }));
+  ws.onerror = () =>
+    handlers.error(
+      new HopxConnectionError(
+        `${target.operation}: the WebSocket failed (the browser gives no detail; a refused upgrade such as 401 looks the same)`,
+        { operation: target.operation },
+      ),
+    );
   return {
     send: (text) => ws.send(text),
     close: (code, reason) => ws.close(code, reason),

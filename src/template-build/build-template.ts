@@ -4,12 +4,20 @@
 import { openAsBlob } from 'node:fs';
 import type { components } from '../../generated/schema.js';
 import type { ControlPlaneClient, ThrowingControlPlaneClient } from '../control-plane-client.js';
-import { HopxConfigError, HopxConnectionError, HopxError, HopxRedirectError, HopxTimeoutError, abortedError, apiErrorFrom } from '../errors.js';
+import {
+  abortedError,
+  apiErrorFrom,
+  HopxConfigError,
+  HopxConnectionError,
+  HopxError,
+  HopxRedirectError,
+  HopxTimeoutError,
+} from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
 import { resultClientOf } from '../internal/create-api-client.js';
-import { dataOf } from '../results.js';
 import { normalizeErrorBody } from '../internal/error-body.js';
 import { redactJson, redactText } from '../internal/secrets.js';
+import { dataOf } from '../results.js';
 import { type BuildLogEvent, followBuildLogs } from '../streams/build-logs.js';
 import { hashCopyStep } from './files-hash.js';
 import { packContext } from './pack-context.js';
@@ -99,31 +107,41 @@ export async function buildTemplate(
         await uploadContext(client, upload, contextDir, files, filesHash, signal);
         uploaded.add(filesHash);
       }
-      steps.push({ type: 'COPY', args: [sources.join(','), step.to], filesHash, ...(step.skipCache ? { skipCache: true } : {}) });
-    } else if ('run' in step) steps.push({ type: 'RUN', args: [step.run], ...(step.skipCache ? { skipCache: true } : {}) });
-    else if ('env' in step) for (const [key, value] of Object.entries(step.env)) steps.push({ type: 'ENV', args: [key, value] });
+      steps.push({
+        type: 'COPY',
+        args: [sources.join(','), step.to],
+        filesHash,
+        ...(step.skipCache ? { skipCache: true } : {}),
+      });
+    } else if ('run' in step)
+      steps.push({ type: 'RUN', args: [step.run], ...(step.skipCache ? { skipCache: true } : {}) });
+    else if ('env' in step)
+      for (const [key, value] of Object.entries(step.env)) steps.push({ type: 'ENV', args: [key, value] });
     else if ('workdir' in step) steps.push({ type: 'WORKDIR', args: [step.workdir] });
     else if ('user' in step) steps.push({ type: 'USER', args: [step.user] });
     else steps.push({ type: 'CMD', args: step.cmd });
   }
 
-  const started = dataOf(await client.POST('/v1/templates/build', {
-    signal,
-    body: {
-      name: definition.name,
-      from_image: definition.fromImage,
-      cpu: definition.cpu ?? 2,
-      memory: definition.memory ?? 2048,
-      diskGB: definition.diskGB ?? 10,
-      steps,
-      ...(definition.startCmd !== undefined ? { startCmd: definition.startCmd } : {}),
-      ...(definition.readyCmd ? { readyCmd: definition.readyCmd } : {}),
-      ...(definition.registryCredentials ? { registry_credentials: definition.registryCredentials } : {}),
-      ...(definition.skipCache !== undefined ? { skipCache: definition.skipCache } : {}),
-      ...(definition.update !== undefined ? { update: definition.update } : {}),
-      ...(definition.agentVersion ? { agent_version: definition.agentVersion } : {}),
-    },
-  }), 'POST /v1/templates/build');
+  const started = dataOf(
+    await client.POST('/v1/templates/build', {
+      signal,
+      body: {
+        name: definition.name,
+        from_image: definition.fromImage,
+        cpu: definition.cpu ?? 2,
+        memory: definition.memory ?? 2048,
+        diskGB: definition.diskGB ?? 10,
+        steps,
+        ...(definition.startCmd !== undefined ? { startCmd: definition.startCmd } : {}),
+        ...(definition.readyCmd ? { readyCmd: definition.readyCmd } : {}),
+        ...(definition.registryCredentials ? { registry_credentials: definition.registryCredentials } : {}),
+        ...(definition.skipCache !== undefined ? { skipCache: definition.skipCache } : {}),
+        ...(definition.update !== undefined ? { update: definition.update } : {}),
+        ...(definition.agentVersion ? { agent_version: definition.agentVersion } : {}),
+      },
+    }),
+    'POST /v1/templates/build',
+  );
   const buildId = String(started.build_id);
   const templateId = String(started.template_id);
 
@@ -132,13 +150,23 @@ export async function buildTemplate(
   const logs = new AbortController();
   // The SDKs address the log by the template id (the platform treats the two ids alike for builds).
   const following = onLog
-    ? followLog(client, templateId, tail, onLog, pollInterval, AbortSignal.any([logs.signal, ...(signal ? [signal] : [])]))
+    ? followLog(
+        client,
+        templateId,
+        tail,
+        onLog,
+        pollInterval,
+        AbortSignal.any([logs.signal, ...(signal ? [signal] : [])]),
+      )
     : Promise.resolve();
   let build: Schemas['BuildStatusResponse'];
   try {
     build = await pollBuild(client, buildId, pollInterval, signal);
     // The log ends by itself once it reports the build finished; give it a few polls to get there.
-    await Promise.race([following, abortableSleep(Math.max(5 * pollInterval, 2000), signal, 'template build').catch(() => {})]);
+    await Promise.race([
+      following,
+      abortableSleep(Math.max(5 * pollInterval, 2000), signal, 'template build').catch(() => {}),
+    ]);
   } finally {
     logs.abort();
     await following;
@@ -157,9 +185,11 @@ export async function buildTemplate(
 
 function validate(definition: TemplateDefinition): void {
   if (!definition.name) throw new HopxConfigError('A template needs a name.');
-  if (!definition.fromImage) throw new HopxConfigError(`Template ${definition.name}: fromImage (the base image) is required.`);
+  if (!definition.fromImage)
+    throw new HopxConfigError(`Template ${definition.name}: fromImage (the base image) is required.`);
   const real = definition.steps.filter((s) => !('env' in s) && !('workdir' in s) && !('user' in s));
-  if (real.length === 0) throw new HopxConfigError(`Template ${definition.name}: at least one RUN, COPY or CMD step is required.`);
+  if (real.length === 0)
+    throw new HopxConfigError(`Template ${definition.name}: at least one RUN, COPY or CMD step is required.`);
 }
 
 async function uploadContext(
@@ -173,7 +203,10 @@ async function uploadContext(
   const packed = await packContext(contextDir, files);
   try {
     const link = dataOf(
-      await client.POST('/v1/templates/files/upload-link', { signal, body: { files_hash: filesHash, content_length: packed.size } }),
+      await client.POST('/v1/templates/files/upload-link', {
+        signal,
+        body: { files_hash: filesHash, content_length: packed.size },
+      }),
       'POST /v1/templates/files/upload-link',
     );
     if (link.present || !link.upload_url) return;
@@ -181,7 +214,11 @@ async function uploadContext(
     const where = new URL(link.upload_url);
     const operation = `PUT ${where.origin}${where.pathname}`;
     // The storage's answers may quote the URL back: keep its signature out of any error.
-    const secrets = [link.upload_url, where.search.slice(1), ...[...where.searchParams.values()].filter((v) => v.length >= 8)];
+    const secrets = [
+      link.upload_url,
+      where.search.slice(1),
+      ...[...where.searchParams.values()].filter((v) => v.length >= 8),
+    ];
     let response: Response;
     try {
       response = await upload(link.upload_url, {
@@ -194,9 +231,15 @@ async function uploadContext(
       });
     } catch (cause) {
       if (signal?.aborted) throw abortedError(operation, signal, operation);
-      const reason = redactText(cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause), secrets);
+      const reason = redactText(
+        cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause),
+        secrets,
+      );
       if (reason === 'unexpected redirect') {
-        throw new HopxRedirectError(`${operation}: the storage answered the context upload with a redirect, which is not followed`, { operation, location: undefined });
+        throw new HopxRedirectError(
+          `${operation}: the storage answered the context upload with a redirect, which is not followed`,
+          { operation, location: undefined },
+        );
       }
       throw new HopxConnectionError(`${operation}: the context upload failed (${reason})`, { operation });
     }
@@ -210,7 +253,12 @@ async function uploadContext(
   }
 }
 
-async function pollBuild(client: ControlPlaneClient, buildId: string, intervalMs: number, signal: AbortSignal | undefined) {
+async function pollBuild(
+  client: ControlPlaneClient,
+  buildId: string,
+  intervalMs: number,
+  signal: AbortSignal | undefined,
+) {
   for (;;) {
     const status = dataOf(
       await client.GET('/v1/templates/build/{buildID}/status', { signal, params: { path: { buildID: buildId } } }),
@@ -221,7 +269,14 @@ async function pollBuild(client: ControlPlaneClient, buildId: string, intervalMs
   }
 }
 
-async function followLog(client: ControlPlaneClient, logId: string, tail: string[], onLog: (e: BuildLogEvent) => void, pollInterval: number, signal: AbortSignal) {
+async function followLog(
+  client: ControlPlaneClient,
+  logId: string,
+  tail: string[],
+  onLog: (e: BuildLogEvent) => void,
+  pollInterval: number,
+  signal: AbortSignal,
+) {
   try {
     for await (const event of followBuildLogs(client, logId, { signal, pollInterval })) {
       // An event-stream line may come without a message (no source documents that payload).
@@ -236,23 +291,46 @@ async function followLog(client: ControlPlaneClient, logId: string, tail: string
 }
 
 async function readLogTail(client: ControlPlaneClient, logId: string, tail: string[]) {
-  const logs = await client.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: logId }, query: { offset: 0 } } });
-  if (logs.data?.logs) tail.push(...logs.data.logs.split('\n').filter((l) => l.trim()).slice(-LOG_TAIL));
+  const logs = await client.GET('/v1/templates/build/{buildID}/logs', {
+    params: { path: { buildID: logId }, query: { offset: 0 } },
+  });
+  if (logs.data?.logs)
+    tail.push(
+      ...logs.data.logs
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(-LOG_TAIL),
+    );
 }
 
 /** The SDKs' rule: `active` and `is_active` on two polls in a row (a new template flips back briefly). */
-async function waitUntilActive(client: ControlPlaneClient, templateId: string, intervalMs: number, timeoutMs: number, signal: AbortSignal | undefined) {
+async function waitUntilActive(
+  client: ControlPlaneClient,
+  templateId: string,
+  intervalMs: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+) {
   const deadline = Date.now() + timeoutMs;
   let streak = 0;
   for (;;) {
-    const template = dataOf(await client.GET('/v1/templates/{name}', { signal, params: { path: { name: templateId } } }), 'GET /v1/templates/{name}');
+    const template = dataOf(
+      await client.GET('/v1/templates/{name}', { signal, params: { path: { name: templateId } } }),
+      'GET /v1/templates/{name}',
+    );
     const { status, is_active } = template;
     if (status === 'failed' || status === 'error') {
-      throw new HopxTemplateBuildError(`Template ${templateId} failed while publishing: ${template.error_message ?? status}`, { buildId: '', logTail: [] });
+      throw new HopxTemplateBuildError(
+        `Template ${templateId} failed while publishing: ${template.error_message ?? status}`,
+        { buildId: '', logTail: [] },
+      );
     }
     streak = status === 'active' && is_active ? streak + 1 : 0;
     if (streak >= 2) return template;
-    if (Date.now() > deadline) throw new HopxTimeoutError(`Template ${templateId} was not active after ${Math.round(timeoutMs / 1000)} s (last status ${status})`);
+    if (Date.now() > deadline)
+      throw new HopxTimeoutError(
+        `Template ${templateId} was not active after ${Math.round(timeoutMs / 1000)} s (last status ${status})`,
+      );
     await abortableSleep(intervalMs, signal, 'template build');
   }
 }

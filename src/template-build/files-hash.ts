@@ -6,6 +6,7 @@
 // Several sources: SHA-256 over the concatenation of their hex digests. (mtime is whole
 // milliseconds, as the Python SDK writes it; the JavaScript SDK can write a fraction.)
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -25,11 +26,15 @@ export async function matchSource(contextDir: string, source: string): Promise<M
   const root = resolve(contextDir);
   const start = resolve(root, source);
   if (isAbsolute(source) || (start !== root && !start.startsWith(root + sep))) {
-    throw localFileError(start, 'read', Object.assign(new Error(`COPY source ${source} is outside the build context ${root}`), { code: 'EOUTSIDE' }));
+    throw localFileError(
+      start,
+      'read',
+      Object.assign(new Error(`COPY source ${source} is outside the build context ${root}`), { code: 'EOUTSIDE' }),
+    );
   }
   const found: MatchedFile[] = [];
   async function walk(path: string): Promise<void> {
-    let stat;
+    let stat: Stats;
     try {
       stat = await lstat(path);
     } catch (cause) {
@@ -38,7 +43,13 @@ export async function matchSource(contextDir: string, source: string): Promise<M
     if (stat.isDirectory()) {
       for (const entry of await readdir(path)) await walk(join(path, entry));
     } else if (stat.isFile()) {
-      found.push({ absolute: path, relative: relative(root, path).split(sep).join('/'), mode: stat.mode, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) });
+      found.push({
+        absolute: path,
+        relative: relative(root, path).split(sep).join('/'),
+        mode: stat.mode,
+        size: stat.size,
+        mtimeMs: Math.floor(stat.mtimeMs),
+      });
     }
   }
   await walk(start);
@@ -59,7 +70,11 @@ export async function hashSource(files: MatchedFile[], source: string, dest: str
 }
 
 /** The COPY step's filesHash, and the files it covers (for the archive). */
-export async function hashCopyStep(contextDir: string, sources: string[], dest: string): Promise<{ filesHash: string; files: MatchedFile[] }> {
+export async function hashCopyStep(
+  contextDir: string,
+  sources: string[],
+  dest: string,
+): Promise<{ filesHash: string; files: MatchedFile[] }> {
   const digests: string[] = [];
   const files: MatchedFile[] = [];
   for (const source of sources) {
@@ -67,6 +82,8 @@ export async function hashCopyStep(contextDir: string, sources: string[], dest: 
     digests.push(await hashSource(matched, source, dest));
     files.push(...matched);
   }
-  const filesHash = digests.length === 1 ? digests[0]! : createHash('sha256').update(digests.join('')).digest('hex');
+  const [only] = digests;
+  const filesHash =
+    digests.length === 1 && only !== undefined ? only : createHash('sha256').update(digests.join('')).digest('hex');
   return { filesHash, files };
 }

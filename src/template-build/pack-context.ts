@@ -16,7 +16,9 @@ export async function packContext(contextDir: string, files: MatchedFile[]): Pro
   const dir = await mkdtemp(join(tmpdir(), 'hopx-context-'));
   const path = join(dir, 'context.tar.gz');
   try {
-    await create({ gzip: true, portable: true, cwd: contextDir, file: path, noDirRecurse: true }, [...new Set(files.map((f) => f.relative))]);
+    await create({ gzip: true, portable: true, cwd: contextDir, file: path, noDirRecurse: true }, [
+      ...new Set(files.map((f) => f.relative)),
+    ]);
     return { path, size: (await stat(path)).size, dispose: () => rm(dir, { recursive: true, force: true }) };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });

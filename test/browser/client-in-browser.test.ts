@@ -13,7 +13,11 @@ describe('the client in a browser', () => {
   it('makes typed calls to Prism from headless Chromium, with nothing fetched off the machine', async () => {
     const bundle = await build({
       entryPoints: [new URL('./fixtures/browser-call.ts', import.meta.url).pathname],
-      bundle: true, platform: 'browser', format: 'esm', write: false, target: 'chrome120',
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      target: 'chrome120',
       // Loaded only on the Node paths (WebSocket in Node, local files), never by these calls.
       external: ['ws', 'node:*'],
     });
@@ -37,7 +41,12 @@ describe('the client in a browser', () => {
     // Prism answers the spec's first example for GET /v1/sandboxes/{id}.
     const example = spec.paths['/v1/sandboxes/{id}'].get.responses['200'].content['application/json'];
     const expected = example.example ?? Object.values<any>(example.examples)[0].value;
-    expect(result).toEqual({ id: expected.id, status: expected.status, templateName: expected.template_name, notFound: 'SandboxNotFoundError SANDBOX_NOT_FOUND' });
+    expect(result).toEqual({
+      id: expected.id,
+      status: expected.status,
+      templateName: expected.template_name,
+      notFound: 'SandboxNotFoundError SANDBOX_NOT_FOUND',
+    });
     expect(offMachine).toEqual([]);
   }, 60_000);
 });

@@ -5,10 +5,10 @@ import { inject } from 'vitest';
 import {
   type AgentClient,
   type ControlPlaneClient,
-  type ThrowingAgentClient,
-  type ThrowingControlPlaneClient,
   createAgentClient,
   createControlPlaneClient,
+  type ThrowingAgentClient,
+  type ThrowingControlPlaneClient,
 } from '../../src/index.js';
 
 export const API_KEY = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQtdmFsdWU';
@@ -41,7 +41,11 @@ export function createContractClients(recorded: RecordedCall[]): ContractClients
   const baseUrl = inject('prismUrl');
   const recorder: Middleware = {
     onResponse({ request, response, schemaPath }) {
-      recorded.push({ operation: `${request.method} ${schemaPath}`, status: response.status, violations: response.headers.get('sl-violations') });
+      recorded.push({
+        operation: `${request.method} ${schemaPath}`,
+        status: response.status,
+        violations: response.headers.get('sl-violations'),
+      });
     },
   };
   const sandbox = {

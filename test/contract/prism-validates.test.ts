@@ -31,7 +31,9 @@ describe('the Prism mock validates both directions', () => {
       writeFileSync(join(dir, 'broken.json'), JSON.stringify(spec));
       const prism = await startPrism({ port: await freePort(), spec: join(dir, 'broken.json') });
       try {
-        const response = await fetch(`${prism.url}/v1/sandboxes/1761048129dsaqav4n`, { headers: { 'X-API-Key': API_KEY } });
+        const response = await fetch(`${prism.url}/v1/sandboxes/1761048129dsaqav4n`, {
+          headers: { 'X-API-Key': API_KEY },
+        });
         expect(response.status).toBe(500);
         expect(response.headers.get('sl-violations')).toContain('status');
       } finally {

@@ -7,7 +7,7 @@
 // - nothing was requested from anywhere but 127.0.0.1.
 // Nothing is skipped: without /usr/bin/chromium every test fails and says how to install it (launchChromium).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -20,19 +20,35 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const docs = join(root, 'docs');
 const screenshot = join(root, '.tmp/docs-reference.png');
 
-interface Operation { operationId: string; summary: string; tag: string; method: string; path: string }
+interface Operation {
+  operationId: string;
+  summary: string;
+  tag: string;
+  method: string;
+  path: string;
+}
 const spec = JSON.parse(readFileSync(join(root, 'generated/openapi.json'), 'utf8')) as {
   paths: Record<string, Record<string, { operationId?: string; summary?: string; tags?: string[] }>>;
   'x-tagGroups': { name: string; tags: string[] }[];
 };
 const operations: Operation[] = Object.entries(spec.paths).flatMap(([path, item]) =>
   Object.entries(item).flatMap(([method, op]) =>
-    op && typeof op === 'object' && op.operationId ? [{ operationId: op.operationId, summary: op.summary ?? '', tag: op.tags?.[0] ?? '', method, path }] : []));
+    op && typeof op === 'object' && op.operationId
+      ? [{ operationId: op.operationId, summary: op.summary ?? '', tag: op.tags?.[0] ?? '', method, path }]
+      : [],
+  ),
+);
 const tagGroups = spec['x-tagGroups'];
-const guideNames = readdirSync(join(docs, 'guides-src')).filter((f) => f.endsWith('.md')).map((f) => f.replace(/\.md$/, ''));
+const guideNames = readdirSync(join(docs, 'guides-src'))
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => f.replace(/\.md$/, ''));
 
 /** Redoc's route for a tag: its name in lower case, words joined by `-` (`Template Builds` → `template-builds`). */
-const tagRoute = (tag: string) => `#/${tag.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+const tagRoute = (tag: string) =>
+  `#/${tag
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}`;
 /** Redoc's route for an operation: its tag's route, then the operationId in lower case. */
 const operationRoute = (op: Operation) => `${tagRoute(op.tag)}/${op.operationId.toLowerCase()}`;
 
@@ -56,10 +72,18 @@ beforeAll(async () => {
   // Fails with the apt-get line when Debian's Chromium is missing.
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  context.on('request', (request) => { requested.push(request.url()); });
-  context.on('page', (page) => page.on('websocket', (socket) => { requested.push(socket.url()); }));
+  context.on('request', (request) => {
+    requested.push(request.url());
+  });
+  context.on('page', (page) =>
+    page.on('websocket', (socket) => {
+      requested.push(socket.url());
+    }),
+  );
   // Whatever is not local is recorded (above) and never leaves the machine.
-  await context.route('**/*', (route) => (isLocal(route.request().url()) ? route.continue() : route.abort('blockedbyclient')));
+  await context.route('**/*', (route) =>
+    isLocal(route.request().url()) ? route.continue() : route.abort('blockedbyclient'),
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -85,21 +109,36 @@ async function openReference(route = '#/files/uploadfile'): Promise<Page & { err
   const page = await open(`reference.html${route}`);
   await page.locator(`h2 a[href="${route}"]`).first().waitFor({ timeout: 10_000 });
   let last = '';
-  await expect.poll(async () => {
-    const now = await page.evaluate(() => `${window.scrollY}/${document.documentElement.scrollHeight}`);
-    const settled = now === last;
-    last = now;
-    return settled;
-  }, { timeout: 10_000, interval: 250 }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const now = await page.evaluate(() => `${window.scrollY}/${document.documentElement.scrollHeight}`);
+        const settled = now === last;
+        last = now;
+        return settled;
+      },
+      { timeout: 10_000, interval: 250 },
+    )
+    .toBe(true);
   return page;
 }
 
 /** Goes to a route of the reference and waits until every one of `links` is in the page. */
 async function goToRoute(page: Page, route: string, links: string[], timeout = 10_000): Promise<string[]> {
-  await page.evaluate((hash) => { window.location.hash = hash; }, route);
-  const present = () => page.evaluate((hrefs) => hrefs.filter((href) => document.querySelector(`a[href="${CSS.escape(href)}"]`) !== null), links);
+  await page.evaluate((hash) => {
+    window.location.hash = hash;
+  }, route);
+  const present = () =>
+    page.evaluate(
+      (hrefs) => hrefs.filter((href) => document.querySelector(`a[href="${CSS.escape(href)}"]`) !== null),
+      links,
+    );
   try {
-    await page.waitForFunction((hrefs) => hrefs.every((href) => document.querySelector(`a[href="${CSS.escape(href)}"]`) !== null), links, { timeout });
+    await page.waitForFunction(
+      (hrefs) => hrefs.every((href) => document.querySelector(`a[href="${CSS.escape(href)}"]`) !== null),
+      links,
+      { timeout },
+    );
   } catch {
     // Fall through: the caller reports what is missing.
   }
@@ -110,7 +149,11 @@ describe('the docs site in Chromium', () => {
   it('docs/ is what npm run docs builds now', () => {
     let output: string;
     try {
-      output = execFileSync(process.execPath, ['scripts/build-docs.mjs', '--check'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      output = execFileSync(process.execPath, ['scripts/build-docs.mjs', '--check'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string };
       throw new Error(`${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || String(error));
@@ -128,7 +171,10 @@ describe('the docs site in Chromium', () => {
       const expected = operations.filter((o) => o.tag === tag);
       const found = new Set(await goToRoute(page, tagRoute(tag), expected.map(operationRoute)));
       for (const op of expected) {
-        if (!found.has(operationRoute(op))) missing.push(`${op.operationId} (${op.method.toUpperCase()} ${op.path}, expected a link to ${operationRoute(op)})`);
+        if (!found.has(operationRoute(op)))
+          missing.push(
+            `${op.operationId} (${op.method.toUpperCase()} ${op.path}, expected a link to ${operationRoute(op)})`,
+          );
       }
     }
     expect(missing, 'operations missing from the reference').toEqual([]);
@@ -140,14 +186,20 @@ describe('the docs site in Chromium', () => {
     const page = await openReference();
     expect(tagGroups.map((g) => g.name)).toEqual(['Control Plane', 'VM Agent']);
     // One measurement of the menu: each group's heading, then the top of each tag's entry.
-    const layout = await page.evaluate(({ groups, routes }) => {
-      const top = (selector: string) => document.querySelector(selector)?.getBoundingClientRect().top ?? null;
-      return {
-        groups: groups.map((name) => top(`[data-text="${name}"]`)),
-        tags: routes.map((route) => top(`a[href="${route}"]`)),
-      };
-    }, { groups: tagGroups.map((g) => g.name), routes: tagGroups.flatMap((g) => g.tags.map(tagRoute)) });
-    expect(layout.groups.every((y) => y !== null), 'both group headings are in the menu').toBe(true);
+    const layout = await page.evaluate(
+      ({ groups, routes }) => {
+        const top = (selector: string) => document.querySelector(selector)?.getBoundingClientRect().top ?? null;
+        return {
+          groups: groups.map((name) => top(`[data-text="${name}"]`)),
+          tags: routes.map((route) => top(`a[href="${route}"]`)),
+        };
+      },
+      { groups: tagGroups.map((g) => g.name), routes: tagGroups.flatMap((g) => g.tags.map(tagRoute)) },
+    );
+    expect(
+      layout.groups.every((y) => y !== null),
+      'both group headings are in the menu',
+    ).toBe(true);
     const misplaced: string[] = [];
     let t = 0;
     for (const [i, group] of tagGroups.entries()) {
@@ -155,7 +207,8 @@ describe('the docs site in Chromium', () => {
       const end = layout.groups[i + 1] ?? Number.POSITIVE_INFINITY;
       for (const tag of group.tags) {
         const y = layout.tags[t++];
-        if (y === null || y === undefined || !(y > start && y < end)) misplaced.push(`${tag} is not listed under ${group.name}`);
+        if (y === null || y === undefined || !(y > start && y < end))
+          misplaced.push(`${tag} is not listed under ${group.name}`);
       }
     }
     expect(misplaced).toEqual([]);
@@ -174,7 +227,11 @@ describe('the docs site in Chromium', () => {
     expect(text).toContain('multipart/form-data');
     expect(await page.locator('#hopx-docs-bar a[href="index.html"]').count()).toBe(1);
     // Wait for the search index too, so the screenshot shows the finished page ("Search", not "Loading...").
-    await page.getByText('Loading...').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
+    await page
+      .getByText('Loading...')
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => {});
     mkdirSync(join(root, '.tmp'), { recursive: true });
     await page.screenshot({ path: screenshot });
     expect(page.errors).toEqual([]);
@@ -203,9 +260,13 @@ describe('the docs site in Chromium', () => {
     const badgeOf = (route: string) => page.locator(`h2:has(a[href="${route}"]) [data-component-name="Tag/Tag"]`);
     // textContent: Redoc's tag style capitalises what it shows.
     expect(await badgeOf(sseOnly).textContent()).toBe('No SDK evidence (docs only)');
-    await page.evaluate((hash) => { window.location.hash = hash; }, execute);
+    await page.evaluate((hash) => {
+      window.location.hash = hash;
+    }, execute);
     await page.locator(`h2 a[href="${execute}"]`).first().waitFor({ timeout: 10_000 });
-    expect(await page.locator(`h2:has(a[href="${execute}"])`).innerText()).toContain('Run code and wait for the result');
+    expect(await page.locator(`h2:has(a[href="${execute}"])`).innerText()).toContain(
+      'Run code and wait for the result',
+    );
     expect(await badgeOf(execute).count()).toBe(0);
     expect(page.errors).toEqual([]);
     await page.close();
@@ -215,12 +276,19 @@ describe('the docs site in Chromium', () => {
     const page = await open('reference.html#/');
     const input = page.locator('[data-testid="search-dialog"] input');
     // The menu's search box opens the dialog; so does Ctrl+K. Retry until Redoc's script listens.
-    await expect.poll(async () => {
-      if (!(await input.count())) await page.keyboard.press('Control+k');
-      return input.count();
-    }, { timeout: 15_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          if (!(await input.count())) await page.keyboard.press('Control+k');
+          return input.count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(1);
     await input.fill('Upload a file');
-    const hit = page.locator('[data-testid="search-dialog"] a[data-component-name="Search/SearchItem"][href="#/files/uploadfile"]');
+    const hit = page.locator(
+      '[data-testid="search-dialog"] a[data-component-name="Search/SearchItem"][href="#/files/uploadfile"]',
+    );
     await hit.waitFor({ timeout: 10_000 });
     expect(await hit.innerText()).toContain('Upload a file');
     await hit.click();
@@ -244,8 +312,13 @@ describe('the docs site in Chromium', () => {
       const page = await open(`guides/${name}.html`);
       expect(await page.locator('main h1').count(), `${name}: one title`).toBe(1);
       expect(await page.locator('pre code.language-ts').count(), `${name}: TypeScript examples`).toBeGreaterThan(0);
-      expect(await page.locator('header.site a.home[href="../index.html"]').count(), `${name}: link to the index`).toBe(1);
-      expect(await page.locator('header.site').evaluate((e) => getComputedStyle(e).borderBottomStyle), `${name}: styled`).toBe('solid');
+      expect(await page.locator('header.site a.home[href="../index.html"]').count(), `${name}: link to the index`).toBe(
+        1,
+      );
+      expect(
+        await page.locator('header.site').evaluate((e) => getComputedStyle(e).borderBottomStyle),
+        `${name}: styled`,
+      ).toBe('solid');
       expect(page.errors).toEqual([]);
       await page.close();
     }
@@ -256,7 +329,9 @@ describe('the docs site in Chromium', () => {
     const links = new Map<string, string>(); // absolute URL → the page that links it
     for (const path of pages) {
       const page = await open(path);
-      for (const href of await page.locator('a[href]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))) {
+      for (const href of await page
+        .locator('a[href]')
+        .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))) {
         if (!links.has(href)) links.set(href, path);
       }
       await page.close();
@@ -274,13 +349,15 @@ describe('the docs site in Chromium', () => {
       const hash = decodeURIComponent(url.hash.slice(1));
       if (!hash) continue;
       if (url.pathname === '/reference.html') referenceRoutes.push([url.hash, from]);
-      else if (!(await response.text()).includes(` id="${hash}"`)) broken.push(`${from}: ${url.pathname} has no #${hash}`);
+      else if (!(await response.text()).includes(` id="${hash}"`))
+        broken.push(`${from}: ${url.pathname} has no #${hash}`);
     }
     // Links into the reference name a Redoc route (`#/section/authentication`): its menu must have it.
     if (referenceRoutes.length) {
       const page = await openReference();
       for (const [route, from] of referenceRoutes) {
-        if (!(await goToRoute(page, route, [route])).length) broken.push(`${from}: reference.html has no route ${route}`);
+        if (!(await goToRoute(page, route, [route])).length)
+          broken.push(`${from}: reference.html has no route ${route}`);
       }
       await page.close();
     }

@@ -4,7 +4,7 @@
 // Each block is written to .tmp/snippets/ with `hopx-api` imports pointed at src/, then all of them
 // are type-checked in one TypeScript program; each block is one test, failing with the compiler's
 // messages at their line in the Markdown file.
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -63,13 +63,19 @@ function typescriptBlocks(markdown: string): { line: number; code: string }[] {
 /** Points `hopx-api` and `hopx-api/template-build` imports at the sources, relative to `dir`. */
 function toSourceImports(code: string, dir: string): string {
   const target = (entry: string) => relative(dir, join(root, entry)).split('\\').join('/');
-  return code.replace(/(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])hopx-api(\/template-build)?\2/g, (_, keyword: string, quote: string, sub?: string) =>
-    `${keyword}${quote}${target(sub ? 'src/template-build/index.js' : 'src/index.js')}${quote}`);
+  return code.replace(
+    /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])hopx-api(\/template-build)?\2/g,
+    (_, keyword: string, quote: string, sub?: string) =>
+      `${keyword}${quote}${target(sub ? 'src/template-build/index.js' : 'src/index.js')}${quote}`,
+  );
 }
 
 const sources = [
   'README.md',
-  ...readdirSync(guidesDir).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/guides-src/${f}`),
+  ...readdirSync(guidesDir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/guides-src/${f}`),
 ];
 const guides = sources.filter((s) => s.startsWith('docs/'));
 
@@ -87,26 +93,30 @@ const snippets: Snippet[] = sources.flatMap((source) =>
 
 // A snippet that must NOT compile: proves the checker really reads the sources and is strict.
 const canary = join(outDir, 'canary-must-fail.ts');
-writeFileSync(canary, toSourceImports(
-  [
-    "import { createControlPlaneClient } from 'hopx-api';",
-    'const hopx = createControlPlaneClient({ throwOnError: true });',
-    "await hopx.POST('/execute', { body: { code: 'print(1)' } });", // an agent path on the Control Plane client
-    "const sandbox = await hopx.POST('/v1/sandboxes', { body: { template_name: 1 } });", // wrong type
-    'export const id: number = sandbox.id;', // a string is not a number
-    '',
-  ].join('\n'),
-  outDir,
-));
+writeFileSync(
+  canary,
+  toSourceImports(
+    [
+      "import { createControlPlaneClient } from 'hopx-api';",
+      'const hopx = createControlPlaneClient({ throwOnError: true });',
+      "await hopx.POST('/execute', { body: { code: 'print(1)' } });", // an agent path on the Control Plane client
+      "const sandbox = await hopx.POST('/v1/sandboxes', { body: { template_name: 1 } });", // wrong type
+      'export const id: number = sandbox.id;', // a string is not a number
+      '',
+    ].join('\n'),
+    outDir,
+  ),
+);
 
 let program: ts.Program;
 const format = (diagnostic: ts.Diagnostic, snippet?: Snippet): string => {
   const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
   if (!diagnostic.file || diagnostic.start === undefined) return `TS${diagnostic.code}: ${text}`;
   const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
-  const where = snippet && diagnostic.file.fileName === snippet.file
-    ? `${snippet.source}:${snippet.line + line}:${character + 1}`
-    : `${relative(root, diagnostic.file.fileName)}:${line + 1}:${character + 1}`;
+  const where =
+    snippet && diagnostic.file.fileName === snippet.file
+      ? `${snippet.source}:${snippet.line + line}:${character + 1}`
+      : `${relative(root, diagnostic.file.fileName)}:${line + 1}:${character + 1}`;
   return `${where} - TS${diagnostic.code}: ${text}`;
 };
 const diagnosticsOf = (file: string) => {
@@ -130,14 +140,20 @@ describe('code blocks in the guides and the README compile', () => {
     expect([...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()].map((d) => format(d))).toEqual([]);
     const messages = diagnosticsOf(canary).map((d) => format(d));
     // One error per broken line (3, 4 and 5 of the canary), each for the expected reason.
-    expect(messages.map((m) => m.replace(/^.*?:(\d+):\d+ - (TS\d+).*$/s, '$1 $2'))).toEqual(['3 TS2345', '4 TS2322', '5 TS2322']);
+    expect(messages.map((m) => m.replace(/^.*?:(\d+):\d+ - (TS\d+).*$/s, '$1 $2'))).toEqual([
+      '3 TS2345',
+      '4 TS2322',
+      '5 TS2322',
+    ]);
     expect(messages[0]).toContain('"/execute"');
   });
 
   it.each(snippets.map((s) => [`${s.source} #${s.index} (line ${s.line})`, s] as const))('%s', (_name, snippet) => {
     const errors = diagnosticsOf(snippet.file).map((d) => format(d, snippet));
     if (errors.length) {
-      throw new Error(`${snippet.source}, TypeScript block #${snippet.index} (compiled as ${relative(root, snippet.file)}) does not compile:\n${errors.join('\n')}`);
+      throw new Error(
+        `${snippet.source}, TypeScript block #${snippet.index} (compiled as ${relative(root, snippet.file)}) does not compile:\n${errors.join('\n')}`,
+      );
     }
   });
 });

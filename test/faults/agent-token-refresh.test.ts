@@ -1,7 +1,13 @@
 // The agent token: renewed through the Control Plane before it expires, and once after a 401, after
 // which the request is sent again. The API key itself never goes to the agent host.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthenticationError, HopxConfigError, TokenExpiredError, createAgentClient, createControlPlaneClient } from '../../src/index.js';
+import {
+  AuthenticationError,
+  createAgentClient,
+  createControlPlaneClient,
+  HopxConfigError,
+  TokenExpiredError,
+} from '../../src/index.js';
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
@@ -22,7 +28,14 @@ async function startControlPlane(agentUrl: () => string) {
       issued++;
       return sendJson(res, 200, { auth_token: `token-${issued}-abcdefgh`, token_expires_at: inAnHour() });
     }
-    if (req.url === `/v1/sandboxes/${id}`) return sendJson(res, 200, { id, object: 'sandbox', status: 'running', created_at: inAnHour(), public_host: agentUrl() });
+    if (req.url === `/v1/sandboxes/${id}`)
+      return sendJson(res, 200, {
+        id,
+        object: 'sandbox',
+        status: 'running',
+        created_at: inAnHour(),
+        public_host: agentUrl(),
+      });
     sendJson(res, 404, { error: 'no such route' });
   });
   return createControlPlaneClient({ apiKey, baseUrl: controlPlaneServer.url });
@@ -41,17 +54,27 @@ describe('sandbox token', () => {
   it('on a 401 renews the token once and sends the request again', async () => {
     await startAgent((t) => t === 'token-1-abcdefgh');
     const controlPlane = await startControlPlane(() => agentServer.url);
-    const agent = createAgentClient({ sandbox: { id, public_host: agentServer.url, auth_token: 'stale-token-xyz1', token_expires_at: inAnHour() }, controlPlane });
+    const agent = createAgentClient({
+      sandbox: { id, public_host: agentServer.url, auth_token: 'stale-token-xyz1', token_expires_at: inAnHour() },
+      controlPlane,
+    });
     const { data } = await agent.GET('/env');
     expect(data?.count).toBe(1);
     expect(controlPlaneServer.seenAt(`/v1/sandboxes/${id}/token/refresh`)).toHaveLength(1);
-    expect(agentServer.seen.map((r) => r.headers.authorization)).toEqual(['Bearer stale-token-xyz1', 'Bearer token-1-abcdefgh']);
+    expect(agentServer.seen.map((r) => r.headers.authorization)).toEqual([
+      'Bearer stale-token-xyz1',
+      'Bearer token-1-abcdefgh',
+    ]);
   });
 
   it('a second 401 is final: TokenExpiredError, and only one refresh', async () => {
     await startAgent(() => false);
     const controlPlane = await startControlPlane(() => agentServer.url);
-    const agent = createAgentClient({ sandbox: { id, public_host: agentServer.url, auth_token: 'stale-token-xyz1' }, controlPlane, throwOnError: true });
+    const agent = createAgentClient({
+      sandbox: { id, public_host: agentServer.url, auth_token: 'stale-token-xyz1' },
+      controlPlane,
+      throwOnError: true,
+    });
     const error = await agent.GET('/env').catch((e) => e);
     expect(error).toBeInstanceOf(TokenExpiredError);
     expect(error).toBeInstanceOf(AuthenticationError);
@@ -63,7 +86,10 @@ describe('sandbox token', () => {
     await startAgent((t) => t === 'token-1-abcdefgh');
     const controlPlane = await startControlPlane(() => agentServer.url);
     const soon = new Date(Date.now() + 60_000).toISOString();
-    const agent = createAgentClient({ sandbox: { id, public_host: agentServer.url, auth_token: 'old-token-xyz12', token_expires_at: soon }, controlPlane });
+    const agent = createAgentClient({
+      sandbox: { id, public_host: agentServer.url, auth_token: 'old-token-xyz12', token_expires_at: soon },
+      controlPlane,
+    });
     expect((await agent.GET('/env')).data?.count).toBe(1);
     expect(agentServer.seen.map((r) => r.headers.authorization)).toEqual(['Bearer token-1-abcdefgh']);
   });
@@ -71,7 +97,10 @@ describe('sandbox token', () => {
   it('concurrent calls share one refresh', async () => {
     await startAgent((t) => t === 'token-1-abcdefgh');
     const controlPlane = await startControlPlane(() => agentServer.url);
-    const agent = createAgentClient({ sandbox: { id, public_host: agentServer.url, auth_token: 'stale-token-xyz1', token_expires_at: inAnHour() }, controlPlane });
+    const agent = createAgentClient({
+      sandbox: { id, public_host: agentServer.url, auth_token: 'stale-token-xyz1', token_expires_at: inAnHour() },
+      controlPlane,
+    });
     const results = await Promise.all(Array.from({ length: 5 }, () => agent.GET('/env')));
     expect(results.every((r) => r.data?.count === 1)).toBe(true);
     expect(controlPlaneServer.seenAt(`/v1/sandboxes/${id}/token/refresh`)).toHaveLength(1);

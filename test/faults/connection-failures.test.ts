@@ -2,7 +2,7 @@
 // Each reaches the caller as a HopxConnectionError, retried only when repeating the request is safe.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HopxConnectionError, createAgentClient, createControlPlaneClient } from '../../src/index.js';
+import { createAgentClient, createControlPlaneClient, HopxConnectionError } from '../../src/index.js';
 import { SANDBOX, type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
@@ -45,14 +45,20 @@ describe('connection failures', () => {
   it('sends a sandbox-creating POST once when the connection drops after it was sent', async () => {
     server = await resetFirst(Infinity, () => {});
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url });
-    await expect(hopx.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } })).rejects.toBeInstanceOf(HopxConnectionError);
+    await expect(hopx.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } })).rejects.toBeInstanceOf(
+      HopxConnectionError,
+    );
     expect(server.seenAt('/v1/sandboxes')).toHaveLength(1);
   });
 
   it('sends code to run once when the connection drops (running it twice could do harm)', async () => {
     server = await resetFirst(Infinity, () => {});
-    const agent = createAgentClient({ sandbox: { id: SANDBOX.id, public_host: server.url, auth_token: 'jwt-abcdefgh-123' } });
-    await expect(agent.POST('/execute', { body: { code: 'charge_card()', language: 'python' } })).rejects.toBeInstanceOf(HopxConnectionError);
+    const agent = createAgentClient({
+      sandbox: { id: SANDBOX.id, public_host: server.url, auth_token: 'jwt-abcdefgh-123' },
+    });
+    await expect(
+      agent.POST('/execute', { body: { code: 'charge_card()', language: 'python' } }),
+    ).rejects.toBeInstanceOf(HopxConnectionError);
     expect(server.seenAt('/execute')).toHaveLength(1);
   });
 
@@ -60,7 +66,12 @@ describe('connection failures', () => {
     const port = await closedPort();
     const hopx = createControlPlaneClient({ apiKey, baseUrl: `http://127.0.0.1:${port}`, maxRetries: 1 });
     const log: string[] = [];
-    const logged = createControlPlaneClient({ apiKey, baseUrl: `http://127.0.0.1:${port}`, maxRetries: 1, log: (e) => log.push(e.type) });
+    const logged = createControlPlaneClient({
+      apiKey,
+      baseUrl: `http://127.0.0.1:${port}`,
+      maxRetries: 1,
+      log: (e) => log.push(e.type),
+    });
     const error = await hopx.POST('/v1/sandboxes', { body: { template_name: 'base' } }).catch((e) => e);
     expect(error).toBeInstanceOf(HopxConnectionError);
     expect(error.message).toContain('ECONNREFUSED');

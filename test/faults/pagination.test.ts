@@ -1,14 +1,19 @@
 // paginate() walks cursor pages lazily, stops when the caller stops, and refuses a server that
 // would make it loop forever.
 import { afterEach, describe, expect, it } from 'vitest';
-import { HopxResponseFormatError, RateLimitError, createControlPlaneClient, paginate } from '../../src/index.js';
+import { createControlPlaneClient, HopxResponseFormatError, paginate, RateLimitError } from '../../src/index.js';
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
 let server: ScriptedServer;
 afterEach(() => server?.close());
 
-const sandbox = (n: number) => ({ id: `17610481${n}abcdef`, object: 'sandbox', status: 'running', created_at: '2025-10-21T12:02:09Z' });
+const sandbox = (n: number) => ({
+  id: `17610481${n}abcdef`,
+  object: 'sandbox',
+  status: 'running',
+  created_at: '2025-10-21T12:02:09Z',
+});
 const pages: Record<string, object> = {
   '': { object: 'list', data: [sandbox(1), sandbox(2)], has_more: true, next_cursor: 'c2' },
   c2: { object: 'list', data: [sandbox(3)], has_more: true, next_cursor: 'c3' },
@@ -47,19 +52,28 @@ describe('paginate', () => {
   });
 
   it('refuses a cursor it has already followed (the server would loop forever)', async () => {
-    server = await pagedServer({ '': pages['']!, c2: { object: 'list', data: [sandbox(3)], has_more: true, next_cursor: 'c2' } });
+    server = await pagedServer({
+      '': pages['']!,
+      c2: { object: 'list', data: [sandbox(3)], has_more: true, next_cursor: 'c2' },
+    });
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url });
     const seen: string[] = [];
-    const error = await (async () => { for await (const s of paginate(hopx, '/v1/sandboxes')) seen.push(s.id!); })().catch((e) => e);
+    const error = await (async () => {
+      for await (const s of paginate(hopx, '/v1/sandboxes')) seen.push(s.id!);
+    })().catch((e) => e);
     expect(error).toBeInstanceOf(HopxResponseFormatError);
     expect(error.message).toContain('next_cursor "c2" was already used');
     expect(seen).toHaveLength(3);
   });
 
   it('throws the typed error of a failed page', async () => {
-    server = await startScriptedServer((_req, res) => sendJson(res, 429, { error: 'slow down' }, { 'Retry-After': '120' }));
+    server = await startScriptedServer((_req, res) =>
+      sendJson(res, 429, { error: 'slow down' }, { 'Retry-After': '120' }),
+    );
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url });
-    const error = await paginate(hopx, '/v1/sandboxes').next().catch((e) => e);
+    const error = await paginate(hopx, '/v1/sandboxes')
+      .next()
+      .catch((e) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error.retryAfter).toBe(120);
   });

@@ -2,7 +2,7 @@
 // server pointed, and is never retried or followed (a body would be sent again, and credentials
 // would travel to another host).
 import { afterEach, describe, expect, it } from 'vitest';
-import { HopxRedirectError, createAgentClient, createControlPlaneClient, uploadFile } from '../../src/index.js';
+import { createAgentClient, createControlPlaneClient, HopxRedirectError, uploadFile } from '../../src/index.js';
 import { type RawServer, startRawServer } from '../support/scripted-server.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
@@ -16,7 +16,9 @@ async function redirecting(status: number, location: string) {
   server = await startRawServer((req, res) => {
     const entry = { method: req.method ?? '', bytes: 0 };
     seen.push(entry);
-    req.on('data', (chunk: Buffer) => { entry.bytes += chunk.length; });
+    req.on('data', (chunk: Buffer) => {
+      entry.bytes += chunk.length;
+    });
     // Answer once the body is in (a server may also answer early: both must end the same way).
     req.on('end', () => res.writeHead(status, { location, 'content-length': '0' }).end());
   });
@@ -26,12 +28,16 @@ async function redirecting(status: number, location: string) {
 describe('redirects', () => {
   it('reports a 307 to a large upload once, with its Location, without sending the body again', async () => {
     const seen = await redirecting(307, 'https://elsewhere.example/files/upload');
-    const agent = createAgentClient({ sandbox: { id: 'sbx', public_host: server.url, auth_token: 'token-0123456789' } });
+    const agent = createAgentClient({
+      sandbox: { id: 'sbx', public_host: server.url, auth_token: 'token-0123456789' },
+    });
     const error = await uploadFile(agent, '/workspace/big.bin', new Blob([new Uint8Array(8 * MiB)])).catch((e) => e);
     expect(error).toBeInstanceOf(HopxRedirectError);
     expect(error.location).toBe('https://elsewhere.example/files/upload');
     expect(error.status).toBe(307);
-    expect(error.message).toContain('POST /files/upload: the server answered with a redirect (307) to https://elsewhere.example/files/upload');
+    expect(error.message).toContain(
+      'POST /files/upload: the server answered with a redirect (307) to https://elsewhere.example/files/upload',
+    );
     // The body was streamed, so fetch could not keep the Location; a HEAD asked where it pointed.
     expect(seen.map((r) => r.method)).toEqual(['POST', 'HEAD']);
     const posts = seen.filter((r) => r.method === 'POST');

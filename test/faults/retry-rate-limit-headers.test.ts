@@ -1,7 +1,7 @@
 // 429s over the wire: the client waits what the server asks, retries, and gives up with a
 // RateLimitError when the wait is unreasonable. (Every header form: test/unit/transport-retries.)
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LogEntry, RateLimitError, createControlPlaneClient } from '../../src/index.js';
+import { createControlPlaneClient, type LogEntry, RateLimitError } from '../../src/index.js';
 import { SANDBOX, type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
@@ -19,7 +19,11 @@ const retryDelays = (log: LogEntry[]) => log.flatMap((e) => (e.type === 'retry' 
 
 describe('429 Too Many Requests', () => {
   it('waits Retry-After seconds, then retries once and succeeds', async () => {
-    server = await rateLimitedOnce(() => ({ 'Retry-After': '1', 'X-RateLimit-Limit': '100', 'X-RateLimit-Remaining': '0' }));
+    server = await rateLimitedOnce(() => ({
+      'Retry-After': '1',
+      'X-RateLimit-Limit': '100',
+      'X-RateLimit-Remaining': '0',
+    }));
     const log: LogEntry[] = [];
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url, log: (e) => log.push(e) });
     const { data } = await hopx.GET('/v1/sandboxes/{id}', { params: { path: { id: SANDBOX.id } } });
@@ -33,7 +37,9 @@ describe('429 Too Many Requests', () => {
   // an injected clock, without sitting out the wait.
 
   it('does not sit out a wait of minutes: RateLimitError carries retryAfter instead', async () => {
-    server = await startScriptedServer((_req, res) => sendJson(res, 429, { error: 'Build limit: 10 per hour' }, { 'Retry-After': '3600' }));
+    server = await startScriptedServer((_req, res) =>
+      sendJson(res, 429, { error: 'Build limit: 10 per hour' }, { 'Retry-After': '3600' }),
+    );
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url, throwOnError: true });
     const error = await hopx.GET('/v1/sandboxes/{id}', { params: { path: { id: SANDBOX.id } } }).catch((e) => e);
     expect(error).toBeInstanceOf(RateLimitError);
@@ -55,7 +61,9 @@ describe('429 Too Many Requests', () => {
   });
 
   it('stops after maxRetries and reports the last 429', async () => {
-    server = await startScriptedServer((_req, res) => sendJson(res, 429, { error: 'still limited', code: 'INVALID_REQUEST' }, { 'Retry-After': '0' }));
+    server = await startScriptedServer((_req, res) =>
+      sendJson(res, 429, { error: 'still limited', code: 'INVALID_REQUEST' }, { 'Retry-After': '0' }),
+    );
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url, maxRetries: 3 });
     const { error, response } = await hopx.GET('/v1/sandboxes');
     expect(response.status).toBe(429);

@@ -1,7 +1,12 @@
 // 5xx, 408 and 409: retried with exponential backoff for requests that are safe to repeat, within the
 // retry budget (default 2, configurable per client and per call, 0 disables).
 import { afterEach, describe, expect, it } from 'vitest';
-import { InternalServerError, type LogEntry, ServiceUnavailableError, createControlPlaneClient } from '../../src/index.js';
+import {
+  createControlPlaneClient,
+  InternalServerError,
+  type LogEntry,
+  ServiceUnavailableError,
+} from '../../src/index.js';
 import { SANDBOX, type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
@@ -89,9 +94,15 @@ describe('server errors', () => {
       else sendJson(res, 200, { id: SANDBOX.id, status: 'running' });
     });
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url });
-    await hopx.PUT('/v1/sandboxes/{id}/timeout', { params: { path: { id: SANDBOX.id } }, body: { timeout_seconds: 600 } });
+    await hopx.PUT('/v1/sandboxes/{id}/timeout', {
+      params: { path: { id: SANDBOX.id } },
+      body: { timeout_seconds: 600 },
+    });
     expect(server.seen).toHaveLength(2);
-    expect(server.seen.map((r) => JSON.parse(r.body.toString()))).toEqual([{ timeout_seconds: 600 }, { timeout_seconds: 600 }]);
+    expect(server.seen.map((r) => JSON.parse(r.body.toString()))).toEqual([
+      { timeout_seconds: 600 },
+      { timeout_seconds: 600 },
+    ]);
     expect(server.seen[0]!.headers['x-request-id']).toBeTruthy();
     expect(server.seen[1]!.headers['x-request-id']).toBe(server.seen[0]!.headers['x-request-id']);
   });

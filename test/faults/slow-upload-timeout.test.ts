@@ -1,7 +1,7 @@
 // The timeout bounds each wait for progress, never a whole transfer: an upload that keeps moving at
 // a slow rate must finish however long it takes, while one that stops moving fails in time.
 import { afterEach, describe, expect, it } from 'vitest';
-import { HopxTimeoutError, createAgentClient, uploadFile } from '../../src/index.js';
+import { createAgentClient, HopxTimeoutError, uploadFile } from '../../src/index.js';
 import { type RawServer, startRawServer } from '../support/scripted-server.js';
 
 const MiB = 1024 * 1024;
@@ -22,18 +22,27 @@ async function slowReader(bytesPerSecond: number, stopAfter = Number.POSITIVE_IN
       if (allowance <= 0) {
         req.pause();
         if (received.bytes >= stopAfter) return; // never resume: the body stalls
-        setTimeout(() => { allowance += perTick * Math.ceil(-allowance / perTick + 1); req.resume(); }, tickMs * Math.ceil(-allowance / perTick + 1));
+        setTimeout(
+          () => {
+            allowance += perTick * Math.ceil(-allowance / perTick + 1);
+            req.resume();
+          },
+          tickMs * Math.ceil(-allowance / perTick + 1),
+        );
       }
     });
     req.on('end', () => {
       const body = JSON.stringify({ success: true, path: '/workspace/big.bin', size: received.bytes });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }).end(body);
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) })
+        .end(body);
     });
   });
   return received;
 }
 
-const agentFor = (timeout: number) => createAgentClient({ sandbox: { id: 'sbx', public_host: server.url, auth_token: 'token-0123456789' }, timeout });
+const agentFor = (timeout: number) =>
+  createAgentClient({ sandbox: { id: 'sbx', public_host: server.url, auth_token: 'token-0123456789' }, timeout });
 
 describe('a slow upload', () => {
   it('finishes while bytes keep flowing, even when it takes many times the timeout', async () => {
@@ -49,7 +58,11 @@ describe('a slow upload', () => {
 
   it('fails with HopxTimeoutError once the server stops taking bytes', async () => {
     const received = await slowReader(64 * MiB, 2 * MiB);
-    const agent = createAgentClient({ sandbox: { id: 'sbx', public_host: server.url, auth_token: 'token-0123456789' }, timeout: 500, maxRetries: 0 });
+    const agent = createAgentClient({
+      sandbox: { id: 'sbx', public_host: server.url, auth_token: 'token-0123456789' },
+      timeout: 500,
+      maxRetries: 0,
+    });
     const started = Date.now();
     const error = await uploadFile(agent, '/workspace/big.bin', new Blob([new Uint8Array(64 * MiB)])).catch((e) => e);
     expect(error).toBeInstanceOf(HopxTimeoutError);

@@ -3,11 +3,11 @@
 // event stream answered `204 No Content` (EventSource's "no events for you") simply ends.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  HopxResponseFormatError,
   createAgentClient,
   createControlPlaneClient,
   downloadFile,
   followBuildLogs,
+  HopxResponseFormatError,
   paginate,
   streamSandboxEvents,
   streamTemplateEvents,
@@ -21,7 +21,8 @@ afterEach(() => server?.close());
 
 const noContent = () => startScriptedServer((_req, res) => void res.writeHead(204).end());
 const controlPlane = () => createControlPlaneClient({ apiKey, baseUrl: server.url, maxRetries: 0 });
-const agent = () => createAgentClient({ sandbox: { id: 'sbx', public_host: server.url, auth_token: 'token-0123456789' }, maxRetries: 0 });
+const agent = () =>
+  createAgentClient({ sandbox: { id: 'sbx', public_host: server.url, auth_token: 'token-0123456789' }, maxRetries: 0 });
 
 /** What an iteration yields, and what it threw (`threw` tells a thrown `undefined` from a clean end). */
 async function collect<T>(iterable: AsyncIterable<T>): Promise<{ items: T[]; error: unknown; threw: boolean }> {
@@ -54,7 +55,12 @@ describe('event streams answered without a stream', () => {
     let calls = 0;
     server = await startScriptedServer((_req, res) => {
       if (calls++ === 0) return void res.writeHead(204).end();
-      sendJson(res, 200, { logs: 'Step 1/1 : RUN true\nBuild complete\n', offset: 2, status: 'active', complete: true });
+      sendJson(res, 200, {
+        logs: 'Step 1/1 : RUN true\nBuild complete\n',
+        offset: 2,
+        status: 'active',
+        complete: true,
+      });
     });
     const { items, threw } = await collect(followBuildLogs(controlPlane(), '1187', { pollInterval: 10 }));
     expect(threw).toBe(false);
@@ -62,7 +68,9 @@ describe('event streams answered without a stream', () => {
   });
 
   it('a build log that is neither an event stream nor JSON is HopxResponseFormatError', async () => {
-    server = await startScriptedServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>gateway</html>'));
+    server = await startScriptedServer(
+      (_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>gateway</html>'),
+    );
     const { error } = await collect(followBuildLogs(controlPlane(), '1187'));
     expect(error).toBeInstanceOf(HopxResponseFormatError);
     expect((error as Error).message).toContain('neither an event stream nor JSON');
@@ -74,7 +82,9 @@ describe('calls whose success has no body', () => {
     server = await noContent();
     const { error } = await collect(paginate(controlPlane(), '/v1/sandboxes'));
     expect(error).toBeInstanceOf(HopxResponseFormatError);
-    expect((error as Error).message).toBe('GET /v1/sandboxes: the 204 response has no body, where the operation promises one');
+    expect((error as Error).message).toBe(
+      'GET /v1/sandboxes: the 204 response has no body, where the operation promises one',
+    );
   });
 
   it('downloadFile: HopxResponseFormatError', async () => {
@@ -84,7 +94,9 @@ describe('calls whose success has no body', () => {
 
   it('uploadFile: HopxResponseFormatError', async () => {
     server = await noContent();
-    await expect(uploadFile(agent(), '/workspace/a.txt', new Blob(['hi']))).rejects.toBeInstanceOf(HopxResponseFormatError);
+    await expect(uploadFile(agent(), '/workspace/a.txt', new Blob(['hi']))).rejects.toBeInstanceOf(
+      HopxResponseFormatError,
+    );
   });
 
   it('a token refresh answered 204 fails the agent call with HopxResponseFormatError', async () => {

@@ -1,7 +1,7 @@
 // A server that never answers, or stalls in the middle of a body, ends in HopxTimeoutError after the
 // configured time; the caller's AbortSignal ends a call at once, even during a retry's backoff.
 import { afterEach, describe, expect, it } from 'vitest';
-import { HopxAbortError, HopxTimeoutError, createControlPlaneClient } from '../../src/index.js';
+import { createControlPlaneClient, HopxAbortError, HopxTimeoutError } from '../../src/index.js';
 import { SANDBOX, type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';

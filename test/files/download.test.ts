@@ -2,20 +2,30 @@
 // pieces: every byte arrives, progress is reported, the stream is live (not buffered), and a body cut
 // off mid-way is a typed error that leaves no file behind, neither the target nor a `.partial`.
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  HopxConnectionError,
-  HopxTimeoutError,
   createAgentClient,
   downloadBytes,
   downloadFile,
   downloadToFile,
+  HopxConnectionError,
+  HopxTimeoutError,
 } from '../../src/index.js';
-import { AGENT_TOKEN, type RawServer, SANDBOX_ID, partialFiles, patternBytes, sha256, sha256OfFile, startRawServer, tempDir } from './transfer-support.js';
+import {
+  AGENT_TOKEN,
+  partialFiles,
+  patternBytes,
+  type RawServer,
+  SANDBOX_ID,
+  sha256,
+  sha256OfFile,
+  startRawServer,
+  tempDir,
+} from './transfer-support.js';
 
 const REMOTE = '/workspace/out/result file.bin';
 const SIZE = 256 * 1024 + 3;
@@ -47,17 +57,32 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Serves BYTES for REMOTE in CHUNK-sized writes, each flushed before the next. `withLength: false`
  * sends it chunked. `after` decides what happens once `stopAt` bytes went out.
  */
-async function startFileServer({ withLength = true, stopAt = SIZE, after = 'end' as 'end' | 'destroy' | 'stall', declared = SIZE, gate }: {
-  withLength?: boolean; stopAt?: number; after?: 'end' | 'destroy' | 'stall'; declared?: number; gate?: Promise<void>;
+async function startFileServer({
+  withLength = true,
+  stopAt = SIZE,
+  after = 'end' as 'end' | 'destroy' | 'stall',
+  declared = SIZE,
+  gate,
+}: {
+  withLength?: boolean;
+  stopAt?: number;
+  after?: 'end' | 'destroy' | 'stall';
+  declared?: number;
+  gate?: Promise<void>;
 } = {}) {
   server = await startRawServer(async (req, res) => {
     const url = new URL(req.url!, 'http://agent');
     seen.push({ method: req.method!, url, authorization: req.headers.authorization });
     if (url.pathname !== '/files/download' || url.searchParams.get('path') !== REMOTE) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ error: 'File not found', code: 'FILE_NOT_FOUND', path: url.searchParams.get('path') }));
+      return void res.end(
+        JSON.stringify({ error: 'File not found', code: 'FILE_NOT_FOUND', path: url.searchParams.get('path') }),
+      );
     }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', ...(withLength ? { 'content-length': String(declared) } : {}) });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      ...(withLength ? { 'content-length': String(declared) } : {}),
+    });
     for (let offset = 0; offset < stopAt; offset += CHUNK) {
       await written(res, BYTES.subarray(offset, Math.min(offset + CHUNK, stopAt)));
       if (offset === 0 && gate) await gate;
@@ -104,7 +129,9 @@ describe('a complete download', () => {
 
   it('downloadFile hands over the stream before the body has arrived, and reads on demand', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const { url } = await startFileServer({ gate });
     // Resolving at all proves the body was not buffered: the server sends no more than the first
     // chunk until the test has read it.
@@ -180,7 +207,11 @@ describe('a complete download', () => {
     const compressed = gzipSync(BYTES.subarray(0, 64 * 1024).map((b) => b & 0x03));
     const plain = BYTES.subarray(0, 64 * 1024).map((b) => b & 0x03);
     server = await startRawServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': String(compressed.length) });
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-encoding': 'gzip',
+        'content-length': String(compressed.length),
+      });
       res.end(compressed);
     });
     const bytes = await downloadBytes(agentFor(server.url), REMOTE);
@@ -214,45 +245,63 @@ describe('a download cut off mid-body', () => {
     const tcp = createTcpServer((socket) => {
       sockets.add(socket);
       socket.once('data', () => {
-        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${MIB}\r\nConnection: close\r\n\r\n`);
+        socket.write(
+          `HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${MIB}\r\nConnection: close\r\n\r\n`,
+        );
         socket.end(BIG.subarray(0, MIB / 2));
       });
     });
     await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
     server = {
       url: `http://127.0.0.1:${(tcp.address() as import('node:net').AddressInfo).port}`,
-      close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); tcp.close(() => resolve()); }),
+      close: () =>
+        new Promise((resolve) => {
+          for (const s of sockets) s.destroy();
+          tcp.close(() => resolve());
+        }),
     };
     return server.url;
   }
 
   /** A fetch whose response claims 1 MiB and whose body stream closes normally after half. */
-  const shortFetch: typeof fetch = async () => new Response(new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(BIG.slice(0, MIB / 4));
-      controller.enqueue(BIG.slice(MIB / 4, MIB / 2));
-      controller.close();
-    },
-  }), { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(MIB) } });
+  const shortFetch: typeof fetch = async () =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(BIG.slice(0, MIB / 4));
+          controller.enqueue(BIG.slice(MIB / 4, MIB / 2));
+          controller.close();
+        },
+      }),
+      { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(MIB) } },
+    );
 
   const cases: Array<[string, () => Promise<ReturnType<typeof agentFor>>]> = [
     ['the socket is destroyed', async () => agentFor(await startCutOffServer())],
     ['the connection ends cleanly, short of Content-Length', async () => agentFor(await startShortServer())],
-    ['the body stream closes short of Content-Length', async () => agentFor('http://agent.invalid', { fetch: shortFetch })],
+    [
+      'the body stream closes short of Content-Length',
+      async () => agentFor('http://agent.invalid', { fetch: shortFetch }),
+    ],
   ];
 
-  it.each(cases)('when %s: downloadToFile rejects with HopxConnectionError and leaves no file', async (_name, agent) => {
-    const target = join(temp.dir, 'big.bin');
-    const calls: number[] = [];
-    const error = await downloadToFile(await agent(), REMOTE, target, { onProgress: (r) => calls.push(r) }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HopxConnectionError);
-    expect(existsSync(target)).toBe(false);
-    expect(await partialFiles(temp.dir)).toEqual([]);
-    expect(await readdir(temp.dir)).toEqual([]);
-    // Some bytes did arrive before the cut: this is the mid-body case, not a failed request.
-    expect(calls.length).toBeGreaterThan(0);
-    expect(calls.at(-1)!).toBeLessThan(MIB);
-  });
+  it.each(cases)(
+    'when %s: downloadToFile rejects with HopxConnectionError and leaves no file',
+    async (_name, agent) => {
+      const target = join(temp.dir, 'big.bin');
+      const calls: number[] = [];
+      const error = await downloadToFile(await agent(), REMOTE, target, { onProgress: (r) => calls.push(r) }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(HopxConnectionError);
+      expect(existsSync(target)).toBe(false);
+      expect(await partialFiles(temp.dir)).toEqual([]);
+      expect(await readdir(temp.dir)).toEqual([]);
+      // Some bytes did arrive before the cut: this is the mid-body case, not a failed request.
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.at(-1)!).toBeLessThan(MIB);
+    },
+  );
 
   it.each(cases)('when %s: an existing file at the target is left as it was', async (_name, agent) => {
     const target = join(temp.dir, 'big.bin');

@@ -6,7 +6,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { type DisplayData, type components, createAgentClient, decodeBase64, firstImage, imageBytes, richOutputsOf } from '../../src/index.js';
+import {
+  type components,
+  createAgentClient,
+  type DisplayData,
+  decodeBase64,
+  firstImage,
+  imageBytes,
+  richOutputsOf,
+} from '../../src/index.js';
 import { assertMatchesSchema } from '../support/spec-schemas.js';
 
 type ExecuteResponse = components['schemas']['ExecuteResponse'];
@@ -104,8 +112,17 @@ describe('mapping', () => {
   it('inline fields map to their types in the documented order: image, svg, html, markdown, json, text', () => {
     // Keys deliberately in another order than the output order.
     const result: ExecuteResponse = {
-      result: '42', json, markdown, html, svg, png,
-      success: true, stdout: '', stderr: '', exit_code: 0, execution_time: 0.2,
+      result: '42',
+      json,
+      markdown,
+      html,
+      svg,
+      png,
+      success: true,
+      stdout: '',
+      stderr: '',
+      exit_code: 0,
+      execution_time: 0.2,
     };
     assertMatchesSchema('ExecuteResponse', result);
     expect(richOutputsOf(result)).toEqual([
@@ -119,7 +136,15 @@ describe('mapping', () => {
   });
 
   it('only the fields present are listed; an empty json object is still an output', () => {
-    const result: ExecuteResponse = { html, json: {}, success: true, stdout: 'x\n', stderr: '', exit_code: 0, execution_time: 0.01 };
+    const result: ExecuteResponse = {
+      html,
+      json: {},
+      success: true,
+      stdout: 'x\n',
+      stderr: '',
+      exit_code: 0,
+      execution_time: 0.01,
+    };
     assertMatchesSchema('ExecuteResponse', result);
     expect(richOutputsOf(result)).toEqual([
       { type: 'text/html', text: html },
@@ -129,12 +154,27 @@ describe('mapping', () => {
   });
 
   it('a rich_outputs list keeps its order; JSON data given as text is parsed, objects kept', () => {
-    const frame = { columns: ['a', 'b'], data: [[1, 2], [3, 4]] };
+    const frame = {
+      columns: ['a', 'b'],
+      data: [
+        [1, 2],
+        [3, 4],
+      ],
+    };
     const result: RichExecuteResponse = {
-      success: true, stdout: '', stderr: '', exit_code: 0, execution_time: 1.4,
+      success: true,
+      stdout: '',
+      stderr: '',
+      exit_code: 0,
+      execution_time: 1.4,
       rich_outputs: [
         { type: 'text/html', format: 'html', data: html, metadata: { source: 'pandas' } },
-        { type: 'image/png', format: 'base64', data: png, metadata: { source: 'matplotlib', filename: '/workspace/plot.png', size: 18432 } },
+        {
+          type: 'image/png',
+          format: 'base64',
+          data: png,
+          metadata: { source: 'matplotlib', filename: '/workspace/plot.png', size: 18432 },
+        },
         { type: 'application/json', format: 'json', data: json },
         { type: 'application/json', format: 'text', data: '{"from":"text","n":[1,2]}' },
         { type: 'application/vnd.dataframe+json', format: 'json', data: frame },
@@ -159,7 +199,15 @@ describe('mapping', () => {
   });
 
   it('an empty rich_outputs list falls back to the inline fields', () => {
-    const result: RichExecuteResponse = { success: true, stdout: '', stderr: '', exit_code: 0, execution_time: 1, png, rich_outputs: [] };
+    const result: RichExecuteResponse = {
+      success: true,
+      stdout: '',
+      stderr: '',
+      exit_code: 0,
+      execution_time: 1,
+      png,
+      rich_outputs: [],
+    };
     assertMatchesSchema('RichExecuteResponse', result);
     expect(richOutputsOf(result)).toEqual([{ type: 'image/png', base64: png }]);
     expect([...firstImage(result)!.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
@@ -186,7 +234,7 @@ describe('decodeBase64', () => {
 
   it('ignores line breaks and spaces (MIME-wrapped base64)', () => {
     const bytes = randomBytes(1000);
-    const wrapped = bytes.toString('base64').replace(/.{76}/g, '$&\r\n') + '\n';
+    const wrapped = `${bytes.toString('base64').replace(/.{76}/g, '$&\r\n')}\n`;
     expect(Buffer.from(decodeBase64(wrapped)).equals(bytes)).toBe(true);
     expect(Buffer.from(imageBytes({ type: 'image/png', base64: ` ${wrapped} ` })).equals(bytes)).toBe(true);
   });

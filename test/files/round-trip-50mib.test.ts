@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAgentClient, downloadToFile, uploadFile } from '../../src/index.js';
-import { AGENT_TOKEN, type MultipartPart, MultipartReader, type RawServer, SANDBOX_ID, boundaryOf, fileSink, sha256OfFile, startRawServer, tempDir } from './transfer-support.js';
+import {
+  AGENT_TOKEN,
+  boundaryOf,
+  fileSink,
+  type MultipartPart,
+  MultipartReader,
+  type RawServer,
+  SANDBOX_ID,
+  sha256OfFile,
+  startRawServer,
+  tempDir,
+} from './transfer-support.js';
 
 const MIB = 1024 * 1024;
 const SIZE = 50 * MIB;
@@ -42,7 +53,9 @@ beforeAll(async () => {
   server = await startRawServer(async (req, res) => {
     const url = new URL(req.url!, 'http://agent');
     if (req.method === 'POST' && url.pathname === '/files/upload') {
-      const reader = new MultipartReader(boundaryOf(req.headers['content-type']), (name) => (name === 'file' ? fileSink(storedPath) : undefined));
+      const reader = new MultipartReader(boundaryOf(req.headers['content-type']), (name) =>
+        name === 'file' ? fileSink(storedPath) : undefined,
+      );
       let bytes = 0;
       for await (const chunk of req) {
         bytes += (chunk as Buffer).length;
@@ -89,7 +102,7 @@ it('uploads 50 MiB from a path and downloads it back with the same SHA-256', asy
 
   // What the server received: one request, exactly two parts, the file part hashed as it streamed.
   expect(received).toHaveLength(1);
-  const [{ contentLength, bytes, parts }] = received as [typeof received[number]];
+  const [{ contentLength, bytes, parts }] = received as [(typeof received)[number]];
   expect(contentLength).toBe(String(bytes));
   expect(parts.map((p) => p.name).sort()).toEqual(['file', 'path']);
   const filePart = parts.find((p) => p.name === 'file')!;

@@ -7,19 +7,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BuildLogEvent,
   ConflictError,
+  type components,
+  createControlPlaneClient,
   HopxApiError,
   HopxConfigError,
   HopxConnectionError,
-  HopxRedirectError,
   HopxLocalFileError,
+  HopxRedirectError,
   PermissionDeniedError,
-  type components,
-  createControlPlaneClient,
 } from '../../src/index.js';
-import { HopxTemplateBuildError, type TemplateDefinition, buildTemplate } from '../../src/template-build/index.js';
+import { buildTemplate, HopxTemplateBuildError, type TemplateDefinition } from '../../src/template-build/index.js';
 import { type ScriptedServer, type SeenRequest, sendJson, startScriptedServer } from '../support/scripted-server.js';
 import { assertMatchesSchema } from '../support/spec-schemas.js';
-import { CONTEXT_FILES, type TempContext, expectedFilesHash, filesUnder, makeContext, readTarGz, sha256Hex } from './template-support.js';
+import {
+  CONTEXT_FILES,
+  expectedFilesHash,
+  filesUnder,
+  makeContext,
+  readTarGz,
+  sha256Hex,
+  type TempContext,
+} from './template-support.js';
 
 type BuildStatus = components['schemas']['TemplateBuildStatus'];
 
@@ -113,13 +121,24 @@ async function startControlPlane(script: Script = {}) {
     if (req.method === 'POST' && path === '/v1/templates/build') {
       assertMatchesSchema('TemplateBuildRequest', JSON.parse(req.body.toString('utf8')));
       if (script.build) return script.build(res);
-      const answer = { build_id: BUILD_ID, template_id: TEMPLATE_ID, status: 'building', logs_url: `/v1/templates/build/${BUILD_ID}/logs`, request_id: 'req_build' };
+      const answer = {
+        build_id: BUILD_ID,
+        template_id: TEMPLATE_ID,
+        status: 'building',
+        logs_url: `/v1/templates/build/${BUILD_ID}/logs`,
+        request_id: 'req_build',
+      };
       assertMatchesSchema('TemplateBuildResponse', answer);
       return sendJson(res, 201, answer);
     }
     if (req.method === 'GET' && path === `/v1/templates/build/${BUILD_ID}/status`) {
       const step = statuses[Math.min(statusCalls++, statuses.length - 1)]!;
-      const answer = { build_id: BUILD_ID, template_id: TEMPLATE_ID, progress: step.status === 'building' ? 40 : 100, ...step };
+      const answer = {
+        build_id: BUILD_ID,
+        template_id: TEMPLATE_ID,
+        progress: step.status === 'building' ? 40 : 100,
+        ...step,
+      };
       assertMatchesSchema('BuildStatusResponse', answer);
       return sendJson(res, 200, answer);
     }
@@ -134,19 +153,36 @@ async function startControlPlane(script: Script = {}) {
           offset === 0
             ? { logs: `${lines.slice(0, split).join('\n')}\n`, offset: split, status: 'building', complete: false }
             : buildOver()
-              ? { logs: `${lines.slice(offset).join('\n')}\n`, offset: lines.length, status: finalStatus, complete: true }
+              ? {
+                  logs: `${lines.slice(offset).join('\n')}\n`,
+                  offset: lines.length,
+                  status: finalStatus,
+                  complete: true,
+                }
               : { logs: '', offset, status: 'building', complete: false };
         assertMatchesSchema('TemplateBuildLogs', page);
         return sendJson(res, 200, page);
       }
       // The JSON form, the whole log from `offset`, once the build is over.
-      const page = { logs: `${lines.slice(offset).join('\n')}\n`, offset: lines.length, status: finalStatus, complete: true };
+      const page = {
+        logs: `${lines.slice(offset).join('\n')}\n`,
+        offset: lines.length,
+        status: finalStatus,
+        complete: true,
+      };
       assertMatchesSchema('TemplateBuildLogs', page);
       return sendJson(res, 200, page);
     }
     if (req.method === 'GET' && path === `/v1/templates/${TEMPLATE_ID}`) {
       const state = templates[Math.min(templateCalls++, templates.length - 1)]!;
-      const answer = { id: TEMPLATE_ID, name: 'my-python-env', display_name: 'my-python-env', build_id: BUILD_ID, object: 'template', ...state };
+      const answer = {
+        id: TEMPLATE_ID,
+        name: 'my-python-env',
+        display_name: 'my-python-env',
+        build_id: BUILD_ID,
+        object: 'template',
+        ...state,
+      };
       assertMatchesSchema('Template', answer);
       return sendJson(res, 200, answer);
     }
@@ -192,9 +228,19 @@ const DEFINITION: TemplateDefinition = {
 
 describe('a successful build', () => {
   it('upload link, presigned PUT, build request, status until active, the event-stream log, two active polls', async () => {
-    const { server, controlPlane } = await startControlPlane({ logs: 'sse', templates: [{ status: 'publishing', is_active: false }, { status: 'active', is_active: true }] });
+    const { server, controlPlane } = await startControlPlane({
+      logs: 'sse',
+      templates: [
+        { status: 'publishing', is_active: false },
+        { status: 'active', is_active: true },
+      ],
+    });
     const events: BuildLogEvent[] = [];
-    const result = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL, onLog: (e) => events.push(e) });
+    const result = await buildTemplate(controlPlane, DEFINITION, {
+      contextDir: ctx.dir,
+      pollInterval: POLL,
+      onLog: (e) => events.push(e),
+    });
 
     const filesHash = expectedFilesHash(ctx.dir, ['app', 'requirements.txt'], '/workspace');
     // Upload link, then the PUT, before the build starts.
@@ -207,8 +253,13 @@ describe('a successful build', () => {
     expect(build).toBeGreaterThan(put);
 
     const [putRequest] = server.seen.filter((r) => r.method === 'PUT');
-    expect(json(server.seenAt('/v1/templates/files/upload-link')[0]!)).toEqual({ files_hash: filesHash, content_length: putRequest!.body.length });
-    expect(putRequest!.url).toBe(`/r2/template-files/${filesHash}.tar.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=${SIGNATURE}`);
+    expect(json(server.seenAt('/v1/templates/files/upload-link')[0]!)).toEqual({
+      files_hash: filesHash,
+      content_length: putRequest!.body.length,
+    });
+    expect(putRequest!.url).toBe(
+      `/r2/template-files/${filesHash}.tar.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=${SIGNATURE}`,
+    );
     expect(putRequest!.headers['content-type']).toBe('application/gzip');
     expect(putRequest!.headers['content-length']).toBe(String(putRequest!.body.length));
     expect(putRequest!.headers['transfer-encoding']).toBeUndefined();
@@ -218,7 +269,8 @@ describe('a successful build', () => {
     expect([...putRequest!.body.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
 
     // The Control Plane calls carry the API key.
-    for (const request of server.seen.filter((r) => r.method !== 'PUT')) expect(request.headers['x-api-key'], route(request)).toBe(apiKey);
+    for (const request of server.seen.filter((r) => r.method !== 'PUT'))
+      expect(request.headers['x-api-key'], route(request)).toBe(apiKey);
 
     expect(json(server.seenAt('/v1/templates/build')[0]!)).toEqual({
       name: 'my-python-env',
@@ -275,7 +327,11 @@ describe('a successful build', () => {
   it('the JSON log form: falls back to polling and delivers every line once, in order', async () => {
     const { server, controlPlane } = await startControlPlane({ logs: 'json' });
     const events: BuildLogEvent[] = [];
-    const result = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL, onLog: (e) => events.push(e) });
+    const result = await buildTemplate(controlPlane, DEFINITION, {
+      contextDir: ctx.dir,
+      pollInterval: POLL,
+      onLog: (e) => events.push(e),
+    });
     expect(result.template.status).toBe('active');
     expect(events.map((e) => e.message)).toEqual(LINES);
     // One request: the event-stream request answered in JSON is used as the first (here the only) page.
@@ -288,8 +344,14 @@ describe('a successful build', () => {
   it('the JSON log form growing while the build runs: the lines written at the end still reach onLog', async () => {
     const { server, controlPlane } = await startControlPlane({ logs: 'json-paged' });
     const events: BuildLogEvent[] = [];
-    await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL, onLog: (e) => events.push(e) });
-    const offsets = server.seen.filter((r) => /\/logs$/.test(pathOf(r))).map((r) => new URL(r.url, 'http://x').searchParams.get('offset'));
+    await buildTemplate(controlPlane, DEFINITION, {
+      contextDir: ctx.dir,
+      pollInterval: POLL,
+      onLog: (e) => events.push(e),
+    });
+    const offsets = server.seen
+      .filter((r) => /\/logs$/.test(pathOf(r)))
+      .map((r) => new URL(r.url, 'http://x').searchParams.get('offset'));
     expect(offsets[0]).toBe('0');
     expect(events.map((e) => e.message)).toEqual(LINES);
   });
@@ -297,7 +359,11 @@ describe('a successful build', () => {
   it('follows the log under the template id, as the spec and both SDKs address it', async () => {
     const { server, controlPlane } = await startControlPlane({ logs: 'sse', logIds: [TEMPLATE_ID] });
     const events: BuildLogEvent[] = [];
-    await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL, onLog: (e) => events.push(e) });
+    await buildTemplate(controlPlane, DEFINITION, {
+      contextDir: ctx.dir,
+      pollInterval: POLL,
+      onLog: (e) => events.push(e),
+    });
     const logPaths = server.seen.filter((r) => /\/logs$/.test(pathOf(r))).map(pathOf);
     expect(logPaths.length).toBeGreaterThanOrEqual(1);
     expect(new Set(logPaths)).toEqual(new Set([`/v1/templates/build/${TEMPLATE_ID}/logs`]));
@@ -328,7 +394,12 @@ describe('a successful build', () => {
       {
         name: 'dup',
         fromImage: 'python:3.11-slim',
-        steps: [{ copy: 'app', to: '/workspace' }, { run: 'ls' }, { copy: 'app', to: '/workspace' }, { copy: 'app', to: '/opt/app', skipCache: true }],
+        steps: [
+          { copy: 'app', to: '/workspace' },
+          { run: 'ls' },
+          { copy: 'app', to: '/workspace' },
+          { copy: 'app', to: '/opt/app', skipCache: true },
+        ],
       },
       { contextDir: ctx.dir, pollInterval: POLL },
     );
@@ -336,7 +407,10 @@ describe('a successful build', () => {
     const second = expectedFilesHash(ctx.dir, ['app'], '/opt/app');
     expect(first).not.toBe(second);
     expect(server.seenAt('/v1/templates/files/upload-link').map((r) => json(r).files_hash)).toEqual([first, second]);
-    expect(server.seen.filter((r) => r.method === 'PUT').map(pathOf)).toEqual([`/r2/template-files/${first}.tar.gz`, `/r2/template-files/${second}.tar.gz`]);
+    expect(server.seen.filter((r) => r.method === 'PUT').map(pathOf)).toEqual([
+      `/r2/template-files/${first}.tar.gz`,
+      `/r2/template-files/${second}.tar.gz`,
+    ]);
     expect(json(server.seenAt('/v1/templates/build')[0]!).steps).toEqual([
       { type: 'COPY', args: ['app', '/workspace'], filesHash: first },
       { type: 'RUN', args: ['ls'] },
@@ -352,7 +426,11 @@ describe('a successful build', () => {
     expect(server.seenAt('/v1/templates/files/upload-link')).toHaveLength(1);
     expect(json(server.seenAt('/v1/templates/files/upload-link')[0]!).files_hash).toBe(filesHash);
     expect(server.seen.filter((r) => r.method === 'PUT')).toEqual([]);
-    expect(json(server.seenAt('/v1/templates/build')[0]!).steps[1]).toEqual({ type: 'COPY', args: ['app,requirements.txt', '/workspace'], filesHash });
+    expect(json(server.seenAt('/v1/templates/build')[0]!).steps[1]).toEqual({
+      type: 'COPY',
+      args: ['app,requirements.txt', '/workspace'],
+      filesHash,
+    });
     expect(result.buildId).toBe(BUILD_ID);
   });
 
@@ -395,12 +473,19 @@ describe('a successful build', () => {
 });
 
 describe('a failed build', () => {
-  const failed = [{ status: 'building' as const }, { status: 'failed' as const, error_message: 'Step 1 failed: command exited with status 1' }];
+  const failed = [
+    { status: 'building' as const },
+    { status: 'failed' as const, error_message: 'Step 1 failed: command exited with status 1' },
+  ];
 
   it('with onLog: HopxTemplateBuildError with the build id, the server message and the log tail', async () => {
     const { server, controlPlane } = await startControlPlane({ logs: 'sse', lines: FAILED_LINES, statuses: failed });
     const events: BuildLogEvent[] = [];
-    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL, onLog: (e) => events.push(e) }).catch((e) => e);
+    const error = await buildTemplate(controlPlane, DEFINITION, {
+      contextDir: ctx.dir,
+      pollInterval: POLL,
+      onLog: (e) => events.push(e),
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(HopxTemplateBuildError);
     expect(error.name).toBe('HopxTemplateBuildError');
     expect(error.code).toBe('TEMPLATE_BUILD_FAILED');
@@ -416,7 +501,9 @@ describe('a failed build', () => {
 
   it('without onLog: the log is read once from offset 0 after the failure, for the tail', async () => {
     const { server, controlPlane } = await startControlPlane({ logs: 'sse', lines: FAILED_LINES, statuses: failed });
-    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(HopxTemplateBuildError);
     expect(error.buildId).toBe(BUILD_ID);
     expect(error.message).toContain('Step 1 failed: command exited with status 1');
@@ -427,22 +514,41 @@ describe('a failed build', () => {
     expect(new URL(logRequests[0]!.url, 'http://x').searchParams.get('offset')).toBe('0');
     // Only after the failed status.
     const order = server.seen.map(route);
-    expect(order.indexOf(route(logRequests[0]!))).toBeGreaterThan(order.lastIndexOf(`GET /v1/templates/build/${BUILD_ID}/status`));
+    expect(order.indexOf(route(logRequests[0]!))).toBeGreaterThan(
+      order.lastIndexOf(`GET /v1/templates/build/${BUILD_ID}/status`),
+    );
     expect(server.seenAt(`/v1/templates/${TEMPLATE_ID}`)).toEqual([]);
   });
 
   it('with onLog and a JSON log that grows: the error lines written at the end are in the tail', async () => {
-    const lines = ['Step 1/6: RUN pip install numpy==9.9', 'Collecting numpy==9.9', 'Downloading index', 'ERROR: No matching distribution found for numpy==9.9', '❌ Step 1 failed'];
+    const lines = [
+      'Step 1/6: RUN pip install numpy==9.9',
+      'Collecting numpy==9.9',
+      'Downloading index',
+      'ERROR: No matching distribution found for numpy==9.9',
+      '❌ Step 1 failed',
+    ];
     const { controlPlane } = await startControlPlane({ logs: 'json-paged', lines, statuses: failed });
-    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL, onLog: () => {} }).catch((e) => e);
+    const error = await buildTemplate(controlPlane, DEFINITION, {
+      contextDir: ctx.dir,
+      pollInterval: POLL,
+      onLog: () => {},
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(HopxTemplateBuildError);
     expect(error.logTail).toEqual(lines);
     expect(error.message).toContain('ERROR: No matching distribution found for numpy==9.9');
   });
 
   it('a template that fails while publishing is a HopxTemplateBuildError too', async () => {
-    const { controlPlane } = await startControlPlane({ templates: [{ status: 'publishing', is_active: false }, { status: 'failed', is_active: false }] });
-    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+    const { controlPlane } = await startControlPlane({
+      templates: [
+        { status: 'publishing', is_active: false },
+        { status: 'failed', is_active: false },
+      ],
+    });
+    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(HopxTemplateBuildError);
     expect(error.message).toContain(TEMPLATE_ID);
   });
@@ -450,28 +556,38 @@ describe('a failed build', () => {
 
 describe('errors from the servers', () => {
   it('409 on POST /v1/templates/build is a ConflictError, and nothing is polled', async () => {
-    const conflict = { error: 'Template my-python-env already exists; set update: true to rebuild it', request_id: 'req_c20ad4d76fe97759' };
+    const conflict = {
+      error: 'Template my-python-env already exists; set update: true to rebuild it',
+      request_id: 'req_c20ad4d76fe97759',
+    };
     const { server } = await startControlPlane({ build: (res) => sendJson(res, 409, conflict) });
     for (const throwOnError of [false, true]) {
       const controlPlane = createControlPlaneClient({ apiKey, baseUrl: server.url, maxRetries: 0, throwOnError });
-      const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+      const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch(
+        (e) => e,
+      );
       expect(error).toBeInstanceOf(ConflictError);
       expect(error.status).toBe(409);
       expect(error.message).toContain(conflict.error);
       expect(error.requestId).toBe('req_c20ad4d76fe97759');
     }
-    expect(server.seen.filter((r) => /status$|logs$/.test(pathOf(r)) || pathOf(r) === `/v1/templates/${TEMPLATE_ID}`)).toEqual([]);
+    expect(
+      server.seen.filter((r) => /status$|logs$/.test(pathOf(r)) || pathOf(r) === `/v1/templates/${TEMPLATE_ID}`),
+    ).toEqual([]);
   });
 
   it('a presigned PUT answering 403 (XML) is a typed HopxApiError without the URL signature, and no build starts', async () => {
-    const xml = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>';
+    const xml =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>';
     const { server, controlPlane } = await startControlPlane({
       put: (res) => {
         res.writeHead(403, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)) });
         res.end(xml);
       },
     });
-    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(HopxApiError);
     expect(error).toBeInstanceOf(PermissionDeniedError);
     expect(error.status).toBe(403);
@@ -487,7 +603,9 @@ describe('errors from the servers', () => {
 
   it('a presigned PUT whose connection drops is HopxConnectionError without the signature, and no build starts', async () => {
     const { server, controlPlane } = await startControlPlane({ put: (res) => void res.socket?.destroy() });
-    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(HopxConnectionError);
     expect(error.message).toContain('the context upload failed');
     for (const text of [error.message, error.operation, String(error.stack)]) expect(text).not.toContain(SIGNATURE);
@@ -496,9 +614,12 @@ describe('errors from the servers', () => {
 
   it('a presigned PUT answered with a redirect is HopxRedirectError, and no build starts', async () => {
     const { server, controlPlane } = await startControlPlane({
-      put: (res) => void res.writeHead(307, { location: 'https://elsewhere.example/bucket', 'content-length': '0' }).end(),
+      put: (res) =>
+        void res.writeHead(307, { location: 'https://elsewhere.example/bucket', 'content-length': '0' }).end(),
     });
-    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(HopxRedirectError);
     expect(server.seenAt('/v1/templates/build')).toEqual([]);
   });
@@ -511,9 +632,12 @@ describe('errors from the servers', () => {
         res.end(page);
       },
     });
-    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+    const error = await buildTemplate(controlPlane, DEFINITION, { contextDir: ctx.dir, pollInterval: POLL }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(PermissionDeniedError);
-    for (const text of [error.message, error.operation, JSON.stringify(error.body)]) expect(text).not.toContain(SIGNATURE);
+    for (const text of [error.message, error.operation, JSON.stringify(error.body)])
+      expect(text).not.toContain(SIGNATURE);
     expect(server.seenAt('/v1/templates/build')).toEqual([]);
   });
 });
@@ -530,7 +654,9 @@ describe('bad input, before any request', () => {
       { ...DEFINITION, name: '' },
     ];
     for (const definition of bad) {
-      const error = await buildTemplate(controlPlane, definition, { contextDir: ctx.dir, pollInterval: POLL }).catch((e) => e);
+      const error = await buildTemplate(controlPlane, definition, { contextDir: ctx.dir, pollInterval: POLL }).catch(
+        (e) => e,
+      );
       expect(error, JSON.stringify(definition)).toBeInstanceOf(HopxConfigError);
     }
     expect(server.seen).toEqual([]);
@@ -546,7 +672,11 @@ describe('bad input, before any request', () => {
       ).catch((e) => e);
       expect(error, copy).toBeInstanceOf(HopxLocalFileError);
     }
-    const missing = await buildTemplate(controlPlane, { ...DEFINITION, steps: [{ copy: 'missing.txt', to: '/workspace' }] }, { contextDir: ctx.dir }).catch((e) => e);
+    const missing = await buildTemplate(
+      controlPlane,
+      { ...DEFINITION, steps: [{ copy: 'missing.txt', to: '/workspace' }] },
+      { contextDir: ctx.dir },
+    ).catch((e) => e);
     expect(missing.reason).toBe('not-found');
     expect(server.seen).toEqual([]);
   });

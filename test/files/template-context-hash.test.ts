@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HopxLocalFileError } from '../../src/index.js';
 import { hashCopyStep, packContext } from '../../src/template-build/index.js';
-import { CONTEXT_FILES, type TempContext, expectedFilesHash, fixtureMtime, filesUnder, makeContext, readTarGz, sha256Hex, tempFolder } from './template-support.js';
+import {
+  CONTEXT_FILES,
+  expectedFilesHash,
+  filesUnder,
+  fixtureMtime,
+  makeContext,
+  readTarGz,
+  sha256Hex,
+  type TempContext,
+} from './template-support.js';
 
 let ctx: TempContext;
 const extra: TempContext[] = [];
@@ -29,18 +38,27 @@ describe('hashCopyStep', () => {
     // (the JavaScript SDK's `mtimeMs.toString()`) would give another hash.
     expect(mtimeMs).toBeGreaterThan(1_700_000_000_123);
     expect(mtimeMs).toBeLessThan(1_700_000_000_124);
-    const golden = createHash('sha256').update('COPY a.txt /dst' + 'a.txt' + '33188' + '3' + '1700000000123' + 'abc').digest('hex');
+    const golden = createHash('sha256')
+      .update('COPY a.txt /dst' + 'a.txt' + '33188' + '3' + '1700000000123' + 'abc')
+      .digest('hex');
     const { filesHash, files } = await hashCopyStep(one.dir, ['a.txt'], '/dst');
     expect(filesHash).toBe(golden);
     expect(filesHash).toMatch(/^[a-f0-9]{64}$/);
-    expect(files.map((f) => [f.relative, f.mode, f.size, f.mtimeMs])).toEqual([['a.txt', 0o100644, 3, 1_700_000_000_123]]);
+    expect(files.map((f) => [f.relative, f.mode, f.size, f.mtimeMs])).toEqual([
+      ['a.txt', 0o100644, 3, 1_700_000_000_123],
+    ]);
   });
 
   it('a folder source matches the independent recomputation, files sorted by absolute path', async () => {
     const { filesHash, files } = await hashCopyStep(ctx.dir, ['app'], '/workspace/app');
     expect(filesHash).toBe(expectedFilesHash(ctx.dir, ['app'], '/workspace/app'));
     // Sorted by absolute path: 'app/lib-notes.txt' < 'app/lib/util.py' because '-' < '/'.
-    expect(files.map((f) => f.relative)).toEqual(['app/data.bin', 'app/lib-notes.txt', 'app/lib/util.py', 'app/main.py']);
+    expect(files.map((f) => f.relative)).toEqual([
+      'app/data.bin',
+      'app/lib-notes.txt',
+      'app/lib/util.py',
+      'app/main.py',
+    ]);
     expect(files.map((f) => f.absolute)).toEqual(files.map((f) => join(ctx.dir, f.relative)));
     expect(files.map((f) => f.size)).toEqual(files.map((f) => CONTEXT_FILES[f.relative]!.length));
   });
@@ -52,7 +70,9 @@ describe('hashCopyStep', () => {
     expect(both.filesHash).toBe(expectedFilesHash(ctx.dir, ['app', 'requirements.txt'], '/workspace'));
     expect(both.filesHash).toBe(sha256Hex(app.filesHash + requirements.filesHash));
     // The order of the sources is part of the hash.
-    expect((await hashCopyStep(ctx.dir, ['requirements.txt', 'app'], '/workspace')).filesHash).toBe(sha256Hex(requirements.filesHash + app.filesHash));
+    expect((await hashCopyStep(ctx.dir, ['requirements.txt', 'app'], '/workspace')).filesHash).toBe(
+      sha256Hex(requirements.filesHash + app.filesHash),
+    );
     expect(both.files.map((f) => f.relative)).toEqual([...app.files, ...requirements.files].map((f) => f.relative));
     expect(both.files.map((f) => f.relative).sort()).toEqual(filesUnder(['app', 'requirements.txt']));
   });
@@ -101,7 +121,9 @@ describe('hashCopyStep', () => {
     // The mode is hashed too.
     await chmod(requirements, 0o755);
     expect((await hashCopyStep(ctx.dir, sources, '/workspace')).filesHash).not.toBe(original);
-    expect((await hashCopyStep(ctx.dir, sources, '/workspace')).filesHash).toBe(expectedFilesHash(ctx.dir, sources, '/workspace'));
+    expect((await hashCopyStep(ctx.dir, sources, '/workspace')).filesHash).toBe(
+      expectedFilesHash(ctx.dir, sources, '/workspace'),
+    );
   });
 
   it('a symbolic link is not a regular file and is left out', async () => {
@@ -114,7 +136,11 @@ describe('hashCopyStep', () => {
   it('a source outside the context (relative or absolute) is a HopxLocalFileError', async () => {
     const outside = await makeContext({ 'elsewhere.txt': Buffer.from('x') });
     extra.push(outside);
-    for (const source of ['../' + outside.dir.split('/').pop() + '/elsewhere.txt', join(outside.dir, 'elsewhere.txt'), 'app/../../x']) {
+    for (const source of [
+      `../${outside.dir.split('/').pop()}/elsewhere.txt`,
+      join(outside.dir, 'elsewhere.txt'),
+      'app/../../x',
+    ]) {
       const error = await hashCopyStep(ctx.dir, [source], '/workspace').catch((e) => e);
       expect(error, source).toBeInstanceOf(HopxLocalFileError);
       expect(error.message, source).toMatch(/outside the build context/);

@@ -1,7 +1,7 @@
 // Shared by the template-build tests: a build context on disk with fixed modes and mtimes, the
 // COPY step's files hash recomputed independently from WIRE.md §E.3, and a tar.gz reader.
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -9,7 +9,7 @@ import { t, x } from 'tar';
 
 /** Files of the fixture context, relative to it. `secret.env` is never named by a COPY step. */
 export const CONTEXT_FILES: Record<string, Uint8Array> = {
-  'app/main.py': Buffer.from("from lib.util import answer\nprint(answer())\n"),
+  'app/main.py': Buffer.from('from lib.util import answer\nprint(answer())\n'),
   'app/lib/util.py': Buffer.from('def answer():\n    return 42\n'),
   // '-' sorts before '/', so by absolute path this file comes before app/lib/util.py, although a
   // depth-first walk of sorted directory entries would visit the `lib` folder first.
@@ -90,18 +90,26 @@ export function filesUnder(sources: string[], files: Record<string, Uint8Array> 
 }
 
 /** Lists and extracts a .tar.gz (given as bytes): entry paths and types in order, and each file's bytes. */
-export async function readTarGz(archive: Uint8Array): Promise<{ entries: Array<{ path: string; type: string }>; files: Map<string, Buffer> }> {
+export async function readTarGz(
+  archive: Uint8Array,
+): Promise<{ entries: Array<{ path: string; type: string }>; files: Map<string, Buffer> }> {
   const work = await tempFolder('hopx-template-tar-');
   try {
     const file = join(work.dir, 'context.tar.gz');
     await writeFile(file, archive);
     const entries: Array<{ path: string; type: string }> = [];
-    await t({ file, onReadEntry: (entry) => { entries.push({ path: entry.path, type: entry.type }); } });
+    await t({
+      file,
+      onReadEntry: (entry) => {
+        entries.push({ path: entry.path, type: entry.type });
+      },
+    });
     const out = join(work.dir, 'out');
     await mkdir(out);
     await x({ file, cwd: out });
     const files = new Map<string, Buffer>();
-    for (const absolute of regularFiles(out)) files.set(relative(out, absolute).split(sep).join('/'), await readFile(absolute));
+    for (const absolute of regularFiles(out))
+      files.set(relative(out, absolute).split(sep).join('/'), await readFile(absolute));
     return { entries, files };
   } finally {
     await work.cleanup();
@@ -115,9 +123,11 @@ function binaryBytes(length: number): Uint8Array {
   const out = new Uint8Array(length);
   let s = 0x2545f491;
   for (let i = 0; i < length; i++) {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s + i) & 0xff;
   }
   return out;

@@ -1,31 +1,43 @@
 // Bad input to uploads and downloads, each a clear typed error: a path the agent refuses (403
 // PATH_NOT_ALLOWED), a missing local file, a directory given as a file, an unreadable file, a
 // download target in a folder that does not exist, a file the agent does not have (404).
-import { localFileError } from '../../src/files/local-file.js';
+
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { localFileError } from '../../src/files/local-file.js';
 import {
+  createAgentClient,
+  downloadBytes,
+  downloadFile,
+  downloadToFile,
   FileNotFoundError,
   HopxLocalFileError,
   NotFoundError,
   PathNotAllowedError,
   PermissionDeniedError,
-  createAgentClient,
-  downloadBytes,
-  downloadFile,
-  downloadToFile,
   uploadFile,
 } from '../../src/index.js';
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 import { AGENT_TOKEN, SANDBOX_ID, tempDir } from './transfer-support.js';
 
-const FORBIDDEN = { error: 'Access to path /etc/shadow is not allowed', code: 'PATH_NOT_ALLOWED', path: '/etc/shadow', request_id: '6b8f2d1a-0c3e-4a5b-9f7d-2e1c0b9a8d76' };
-const MISSING = { error: 'File not found: /workspace/missing.txt', code: 'FILE_NOT_FOUND', path: '/workspace/missing.txt' };
+const FORBIDDEN = {
+  error: 'Access to path /etc/shadow is not allowed',
+  code: 'PATH_NOT_ALLOWED',
+  path: '/etc/shadow',
+  request_id: '6b8f2d1a-0c3e-4a5b-9f7d-2e1c0b9a8d76',
+};
+const MISSING = {
+  error: 'File not found: /workspace/missing.txt',
+  code: 'FILE_NOT_FOUND',
+  path: '/workspace/missing.txt',
+};
 
 let server: ScriptedServer;
 let temp: Awaited<ReturnType<typeof tempDir>>;
-beforeEach(async () => { temp = await tempDir(); });
+beforeEach(async () => {
+  temp = await tempDir();
+});
 afterEach(async () => {
   await server?.close();
   await temp.cleanup();
@@ -34,20 +46,26 @@ afterEach(async () => {
 /** An agent that answers every request with `status` and `body`. */
 async function startAgent(status: number, body: unknown, throwOnError = false) {
   server = await startScriptedServer((_req, res) => sendJson(res, status, body));
-  return createAgentClient({ sandbox: { id: SANDBOX_ID, public_host: server.url, auth_token: AGENT_TOKEN }, throwOnError });
+  return createAgentClient({
+    sandbox: { id: SANDBOX_ID, public_host: server.url, auth_token: AGENT_TOKEN },
+    throwOnError,
+  });
 }
 
 describe('403 PATH_NOT_ALLOWED', () => {
-  it.each([false, true])('uploadFile (throwOnError: %s) rejects with PathNotAllowedError, sent once', async (throwOnError) => {
-    const agent = await startAgent(403, FORBIDDEN, throwOnError);
-    const error = await uploadFile(agent, '/etc/shadow', new Blob(['x'])).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PathNotAllowedError);
-    expect(error).toBeInstanceOf(PermissionDeniedError);
-    expect((error as PathNotAllowedError).status).toBe(403);
-    expect((error as PathNotAllowedError).code).toBe('PATH_NOT_ALLOWED');
-    expect((error as PathNotAllowedError).body.path).toBe('/etc/shadow');
-    expect(server.seen).toHaveLength(1);
-  });
+  it.each([false, true])(
+    'uploadFile (throwOnError: %s) rejects with PathNotAllowedError, sent once',
+    async (throwOnError) => {
+      const agent = await startAgent(403, FORBIDDEN, throwOnError);
+      const error = await uploadFile(agent, '/etc/shadow', new Blob(['x'])).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PathNotAllowedError);
+      expect(error).toBeInstanceOf(PermissionDeniedError);
+      expect((error as PathNotAllowedError).status).toBe(403);
+      expect((error as PathNotAllowedError).code).toBe('PATH_NOT_ALLOWED');
+      expect((error as PathNotAllowedError).body.path).toBe('/etc/shadow');
+      expect(server.seen).toHaveLength(1);
+    },
+  );
 
   it('uploadFile from a local path: PathNotAllowedError', async () => {
     const local = join(temp.dir, 'shadow');
@@ -60,7 +78,9 @@ describe('403 PATH_NOT_ALLOWED', () => {
     const agent = await startAgent(403, FORBIDDEN);
     await expect(downloadFile(agent, '/etc/shadow')).rejects.toBeInstanceOf(PathNotAllowedError);
     await expect(downloadBytes(agent, '/etc/shadow')).rejects.toBeInstanceOf(PathNotAllowedError);
-    await expect(downloadToFile(agent, '/etc/shadow', join(temp.dir, 'shadow'))).rejects.toBeInstanceOf(PathNotAllowedError);
+    await expect(downloadToFile(agent, '/etc/shadow', join(temp.dir, 'shadow'))).rejects.toBeInstanceOf(
+      PathNotAllowedError,
+    );
     expect(await readdir(temp.dir)).toEqual([]);
   });
 });
@@ -98,7 +118,11 @@ describe('uploadFile from a local file that cannot be used: HopxLocalFileError, 
 
   // Tests run as root, which reads any file whatever its mode: the mapping is checked directly.
   it('an unreadable file (EACCES): reason permission-denied, with the path', () => {
-    const error = localFileError('/data/locked.bin', 'read', Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    const error = localFileError(
+      '/data/locked.bin',
+      'read',
+      Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }),
+    );
     expect(error).toBeInstanceOf(HopxLocalFileError);
     expect(error.reason).toBe('permission-denied');
     expect(error.path).toBe('/data/locked.bin');

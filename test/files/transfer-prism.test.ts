@@ -2,23 +2,45 @@
 // the multipart body against the spec's FileUploadForm (it refuses one without `path`, see the
 // control case) and answers with the spec's examples.
 import type { Middleware } from 'openapi-fetch';
-import { inject, describe, expect, it } from 'vitest';
-import { FileNotFoundError, PathNotAllowedError, createAgentClient, downloadBytes, downloadFile, uploadFile } from '../../src/index.js';
+import { describe, expect, inject, it } from 'vitest';
+import {
+  createAgentClient,
+  downloadBytes,
+  downloadFile,
+  FileNotFoundError,
+  PathNotAllowedError,
+  uploadFile,
+} from '../../src/index.js';
 import { SANDBOX_ID, SANDBOX_TOKEN } from '../contract/contract-harness.js';
 import { patternBytes } from './transfer-support.js';
 
 const REPORT = '/workspace/data/report.pdf';
-const UPLOAD_EXAMPLE = { success: true, path: REPORT, size: 184320, message: 'File uploaded successfully', timestamp: '2025-10-21T14:32:05Z' };
+const UPLOAD_EXAMPLE = {
+  success: true,
+  path: REPORT,
+  size: 184320,
+  message: 'File uploaded successfully',
+  timestamp: '2025-10-21T14:32:05Z',
+};
 
 function prismAgent(headers?: Record<string, string>) {
   const responses: Array<{ operation: string; status: number; violations: string | null }> = [];
   const recorder: Middleware = {
     onResponse({ request, response, schemaPath }) {
-      responses.push({ operation: `${request.method} ${schemaPath}`, status: response.status, violations: response.headers.get('sl-violations') });
+      responses.push({
+        operation: `${request.method} ${schemaPath}`,
+        status: response.status,
+        violations: response.headers.get('sl-violations'),
+      });
     },
   };
   const agent = createAgentClient({
-    sandbox: { id: SANDBOX_ID, public_host: inject('prismUrl'), auth_token: SANDBOX_TOKEN, token_expires_at: new Date(Date.now() + 3_600_000).toISOString() },
+    sandbox: {
+      id: SANDBOX_ID,
+      public_host: inject('prismUrl'),
+      auth_token: SANDBOX_TOKEN,
+      token_expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    },
     maxRetries: 0,
     headers,
   });
@@ -29,7 +51,9 @@ function prismAgent(headers?: Record<string, string>) {
 describe('POST /files/upload against Prism', () => {
   it('a small Blob: Prism accepts the multipart body and answers the FileResponse example', async () => {
     const { agent, responses } = prismAgent();
-    const pdf = new Blob(['%PDF-1.7\n', new Uint8Array([0x25, 0xe2, 0xe3, 0xcf, 0xd3, 0x0a])], { type: 'application/pdf' });
+    const pdf = new Blob(['%PDF-1.7\n', new Uint8Array([0x25, 0xe2, 0xe3, 0xcf, 0xd3, 0x0a])], {
+      type: 'application/pdf',
+    });
     expect(await uploadFile(agent, REPORT, pdf)).toEqual(UPLOAD_EXAMPLE);
     expect(responses).toEqual([{ operation: 'POST /files/upload', status: 200, violations: null }]);
   });
@@ -47,7 +71,8 @@ describe('POST /files/upload against Prism', () => {
 
   it('control: a multipart body without the path part is refused by Prism (so the 200s above mean something)', async () => {
     const { agent, responses } = prismAgent();
-    const body = '--b0undary\r\nContent-Disposition: form-data; name="file"; filename="report.pdf"\r\nContent-Type: application/octet-stream\r\n\r\n%PDF\r\n--b0undary--\r\n';
+    const body =
+      '--b0undary\r\nContent-Disposition: form-data; name="file"; filename="report.pdf"\r\nContent-Type: application/octet-stream\r\n\r\n%PDF\r\n--b0undary--\r\n';
     const { error, response } = await agent.POST('/files/upload', {
       body: { path: REPORT, file: new Blob([]) },
       bodySerializer: () => body,

@@ -35,9 +35,11 @@ export function patternBytes(length: number, seed = 7): Uint8Array<ArrayBuffer> 
   const out = new Uint8Array(length);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     out[i] = x & 0xff;
   }
   return out;
@@ -65,7 +67,8 @@ export function boundaryOf(contentType: string | undefined): string {
   if (!match) throw new Error(`not a multipart/form-data content type with a boundary: ${JSON.stringify(contentType)}`);
   const boundary = (match[1] ?? match[2])!;
   // RFC 2046: 1 to 70 characters from a restricted set.
-  if (!/^[0-9A-Za-z'()+_,\-./:=? ]{1,70}$/.test(boundary) || boundary.endsWith(' ')) throw new Error(`invalid boundary ${JSON.stringify(boundary)}`);
+  if (!/^[0-9A-Za-z'()+_,\-./:=? ]{1,70}$/.test(boundary) || boundary.endsWith(' '))
+    throw new Error(`invalid boundary ${JSON.stringify(boundary)}`);
   return boundary;
 }
 
@@ -83,10 +86,21 @@ export class MultipartReader {
   private readonly delimiter: Buffer;
   private state: 'opening' | 'headers' | 'data' | 'after-delimiter' | 'epilogue' = 'opening';
   private pending: Buffer = Buffer.alloc(0);
-  private current: { part: Omit<MultipartPart, 'size' | 'sha256' | 'data'>; hash: ReturnType<typeof createHash>; size: number; chunks: Buffer[] | undefined; sink: Sink | undefined } | undefined;
+  private current:
+    | {
+        part: Omit<MultipartPart, 'size' | 'sha256' | 'data'>;
+        hash: ReturnType<typeof createHash>;
+        size: number;
+        chunks: Buffer[] | undefined;
+        sink: Sink | undefined;
+      }
+    | undefined;
   private readonly sinkEnds: Promise<void>[] = [];
 
-  constructor(readonly boundary: string, private readonly sinkFor: (name: string, filename: string | undefined) => Sink | undefined = () => undefined) {
+  constructor(
+    readonly boundary: string,
+    private readonly sinkFor: (name: string, filename: string | undefined) => Sink | undefined = () => undefined,
+  ) {
     this.opening = Buffer.from(`--${boundary}\r\n`);
     this.delimiter = Buffer.from(`\r\n--${boundary}`);
   }
@@ -96,10 +110,14 @@ export class MultipartReader {
     for (;;) {
       if (this.state === 'opening') {
         if (this.pending.length < this.opening.length) {
-          if (!this.opening.subarray(0, this.pending.length).equals(this.pending)) throw new Error('body does not start with --boundary CRLF');
+          if (!this.opening.subarray(0, this.pending.length).equals(this.pending))
+            throw new Error('body does not start with --boundary CRLF');
           return;
         }
-        if (!this.pending.subarray(0, this.opening.length).equals(this.opening)) throw new Error(`body does not start with --boundary CRLF: ${JSON.stringify(this.pending.subarray(0, 80).toString('latin1'))}`);
+        if (!this.pending.subarray(0, this.opening.length).equals(this.opening))
+          throw new Error(
+            `body does not start with --boundary CRLF: ${JSON.stringify(this.pending.subarray(0, 80).toString('latin1'))}`,
+          );
         this.pending = this.pending.subarray(this.opening.length);
         this.state = 'headers';
       } else if (this.state === 'headers') {
@@ -132,8 +150,13 @@ export class MultipartReader {
         else if (next === '--') this.state = 'epilogue';
         else throw new Error(`delimiter followed by ${JSON.stringify(next)} (want CRLF or --)`);
       } else {
-        if (!Buffer.from('\r\n').subarray(0, this.pending.length).equals(this.pending.subarray(0, 2)) || this.pending.length > 2) {
-          throw new Error(`bytes after the close delimiter: ${JSON.stringify(this.pending.subarray(0, 40).toString('latin1'))}`);
+        if (
+          !Buffer.from('\r\n').subarray(0, this.pending.length).equals(this.pending.subarray(0, 2)) ||
+          this.pending.length > 2
+        ) {
+          throw new Error(
+            `bytes after the close delimiter: ${JSON.stringify(this.pending.subarray(0, 40).toString('latin1'))}`,
+          );
         }
         return;
       }
@@ -154,7 +177,8 @@ export class MultipartReader {
       return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
     });
     const dispositions = headers.filter(([k]) => k === 'content-disposition');
-    if (dispositions.length !== 1) throw new Error(`a part needs exactly one Content-Disposition, has ${dispositions.length}`);
+    if (dispositions.length !== 1)
+      throw new Error(`a part needs exactly one Content-Disposition, has ${dispositions.length}`);
     const disposition = dispositions[0]![1];
     const match = /^form-data\s*;\s*name="([^"\r\n]*)"(?:\s*;\s*filename="([^"\r\n]*)")?$/.exec(disposition);
     if (!match) throw new Error(`malformed Content-Disposition ${JSON.stringify(disposition)}`);
@@ -195,7 +219,11 @@ export class MultipartReader {
 }
 
 /** Parses a whole body, fed in `chunkSize` pieces (so delimiters split across chunks are exercised). */
-export async function parseMultipart(body: Uint8Array, contentType: string | undefined, chunkSize = 7_919): Promise<MultipartPart[]> {
+export async function parseMultipart(
+  body: Uint8Array,
+  contentType: string | undefined,
+  chunkSize = 7_919,
+): Promise<MultipartPart[]> {
   const reader = new MultipartReader(boundaryOf(contentType));
   const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   for (let i = 0; i < buffer.length; i += chunkSize) reader.write(buffer.subarray(i, i + chunkSize));
@@ -205,10 +233,17 @@ export async function parseMultipart(body: Uint8Array, contentType: string | und
 /** A sink that writes a part to a file on disk. */
 export function fileSink(path: string): Sink {
   const out = createWriteStream(path);
-  const done = new Promise<void>((resolve, reject) => { out.once('finish', resolve).once('error', reject); });
+  const done = new Promise<void>((resolve, reject) => {
+    out.once('finish', resolve).once('error', reject);
+  });
   return {
-    write: (chunk) => { out.write(chunk); },
-    end: () => { out.end(); return done; },
+    write: (chunk) => {
+      out.write(chunk);
+    },
+    end: () => {
+      out.end();
+      return done;
+    },
   };
 }
 

@@ -4,12 +4,27 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type UploadSource, createAgentClient, uploadFile } from '../../src/index.js';
+import { createAgentClient, type UploadSource, uploadFile } from '../../src/index.js';
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
-import { AGENT_TOKEN, MultipartReader, SANDBOX_ID, boundaryOf, parseMultipart, patternBytes, sha256, tempDir } from './transfer-support.js';
+import {
+  AGENT_TOKEN,
+  boundaryOf,
+  MultipartReader,
+  parseMultipart,
+  patternBytes,
+  SANDBOX_ID,
+  sha256,
+  tempDir,
+} from './transfer-support.js';
 
 const DESTINATION = '/workspace/data/report.pdf';
-const UPLOADED = { success: true, path: DESTINATION, size: 300_017, message: 'File uploaded successfully', timestamp: '2025-10-21T14:32:05Z' };
+const UPLOADED = {
+  success: true,
+  path: DESTINATION,
+  size: 300_017,
+  message: 'File uploaded successfully',
+  timestamp: '2025-10-21T14:32:05Z',
+};
 /** Not a power of two, and long enough for a file-backed Blob to be read in several chunks. */
 const BYTES = patternBytes(300_017);
 
@@ -85,7 +100,10 @@ const SOURCES: SourceKind[] = [
 ];
 
 /** Everything a correct upload of BYTES to DESTINATION looks like on the wire. */
-async function expectWellFormedUpload(request: ScriptedServer['seen'][number], { filename = 'report.pdf', destination = DESTINATION, bytes = BYTES } = {}) {
+async function expectWellFormedUpload(
+  request: ScriptedServer['seen'][number],
+  { filename = 'report.pdf', destination = DESTINATION, bytes = BYTES } = {},
+) {
   expect(request.method).toBe('POST');
   expect(request.url).toBe('/files/upload');
   expect(request.headers.authorization).toBe(`Bearer ${AGENT_TOKEN}`);
@@ -106,7 +124,9 @@ async function expectWellFormedUpload(request: ScriptedServer['seen'][number], {
   expect(file.sha256).toBe(sha256(bytes));
 
   // A standard multipart parser (undici's) reads the same two fields from the same bytes.
-  const form = await new Response(new Uint8Array(request.body), { headers: { 'content-type': contentType! } }).formData();
+  const form = await new Response(new Uint8Array(request.body), {
+    headers: { 'content-type': contentType! },
+  }).formData();
   expect([...form.keys()].sort()).toEqual(['file', 'path']);
   expect(form.getAll('path')).toEqual([destination]);
   const filePart = form.get('file') as File;
@@ -119,7 +139,8 @@ async function expectWellFormedUpload(request: ScriptedServer['seen'][number], {
 
 describe('the test multipart reader is strict', () => {
   const ct = 'multipart/form-data; boundary=XyZ';
-  const good = '--XyZ\r\nContent-Disposition: form-data; name="path"\r\n\r\n/a\r\n--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a"\r\nContent-Type: application/octet-stream\r\n\r\nab\r\ncd\r\n--XyZ--\r\n';
+  const good =
+    '--XyZ\r\nContent-Disposition: form-data; name="path"\r\n\r\n/a\r\n--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a"\r\nContent-Type: application/octet-stream\r\n\r\nab\r\ncd\r\n--XyZ--\r\n';
   const enc = (s: string) => new TextEncoder().encode(s);
 
   it('reads a good body, in any chunking', async () => {
@@ -146,7 +167,16 @@ describe('the test multipart reader is strict', () => {
 
   it('hands a part to a sink instead of memory', async () => {
     const got: Buffer[] = [];
-    const reader = new MultipartReader('XyZ', (name) => (name === 'file' ? { write: (c) => { got.push(c); }, end: async () => {} } : undefined));
+    const reader = new MultipartReader('XyZ', (name) =>
+      name === 'file'
+        ? {
+            write: (c) => {
+              got.push(c);
+            },
+            end: async () => {},
+          }
+        : undefined,
+    );
     reader.write(Buffer.from(good));
     const parts = await reader.end();
     expect(Buffer.concat(got).toString()).toBe('ab\r\ncd');
@@ -172,22 +202,28 @@ describe('uploadFile: the multipart body', () => {
     }
   });
 
-  it.each(SOURCES.filter((s) => !s.sized))('from $kind with a size: the request carries a Content-Length', async ({ make }) => {
-    const agent = await startAgent();
-    await uploadFile(agent, DESTINATION, make(), { size: BYTES.length });
-    const request = server.seen[0]!;
-    await expectWellFormedUpload(request);
-    expect(request.headers['content-length']).toBe(String(request.body.length));
-    expect(request.headers['transfer-encoding']).toBeUndefined();
-  });
+  it.each(SOURCES.filter((s) => !s.sized))(
+    'from $kind with a size: the request carries a Content-Length',
+    async ({ make }) => {
+      const agent = await startAgent();
+      await uploadFile(agent, DESTINATION, make(), { size: BYTES.length });
+      const request = server.seen[0]!;
+      await expectWellFormedUpload(request);
+      expect(request.headers['content-length']).toBe(String(request.body.length));
+      expect(request.headers['transfer-encoding']).toBeUndefined();
+    },
+  );
 
-  it.each(SOURCES.filter((s) => s.sized))('from $kind with onProgress: still sent with a Content-Length', async ({ make }) => {
-    const agent = await startAgent();
-    await uploadFile(agent, DESTINATION, make(), { onProgress: () => {} });
-    const request = server.seen[0]!;
-    await expectWellFormedUpload(request);
-    expect(request.headers['content-length']).toBe(String(request.body.length));
-  });
+  it.each(SOURCES.filter((s) => s.sized))(
+    'from $kind with onProgress: still sent with a Content-Length',
+    async ({ make }) => {
+      const agent = await startAgent();
+      await uploadFile(agent, DESTINATION, make(), { onProgress: () => {} });
+      const request = server.seen[0]!;
+      await expectWellFormedUpload(request);
+      expect(request.headers['content-length']).toBe(String(request.body.length));
+    },
+  );
 
   it('each upload gets its own boundary', async () => {
     const agent = await startAgent();
@@ -225,7 +261,11 @@ describe('uploadFile: the multipart body', () => {
   it('an empty file is a file part with no bytes', async () => {
     const agent = await startAgent();
     await uploadFile(agent, '/workspace/empty.txt', new Uint8Array(0));
-    await expectWellFormedUpload(server.seen[0]!, { destination: '/workspace/empty.txt', filename: 'empty.txt', bytes: new Uint8Array(0) });
+    await expectWellFormedUpload(server.seen[0]!, {
+      destination: '/workspace/empty.txt',
+      filename: 'empty.txt',
+      bytes: new Uint8Array(0),
+    });
   });
 });
 
@@ -242,12 +282,15 @@ describe('uploadFile: onProgress', () => {
     expect(calls.at(-1)![0]).toBe(size);
   }
 
-  it.each(SOURCES.filter((s) => s.sized))('from $kind: climbs to the file size, total is the size', async ({ make }) => {
-    const agent = await startAgent();
-    const calls: Array<[number, number | undefined]> = [];
-    await uploadFile(agent, DESTINATION, make(), { onProgress: (sent, total) => calls.push([sent, total]) });
-    expectClimbingTo(calls, BYTES.length, BYTES.length);
-  });
+  it.each(SOURCES.filter((s) => s.sized))(
+    'from $kind: climbs to the file size, total is the size',
+    async ({ make }) => {
+      const agent = await startAgent();
+      const calls: Array<[number, number | undefined]> = [];
+      await uploadFile(agent, DESTINATION, make(), { onProgress: (sent, total) => calls.push([sent, total]) });
+      expectClimbingTo(calls, BYTES.length, BYTES.length);
+    },
+  );
 
   it('from a local path: reported as the file is read, not only at the end', async () => {
     const big = join(temp.dir, 'big.bin');
@@ -261,19 +304,25 @@ describe('uploadFile: onProgress', () => {
     expect(new Set(calls.map(([s]) => s).filter((s) => s > 0 && s < size)).size).toBeGreaterThan(2);
   });
 
-  it.each(SOURCES.filter((s) => !s.sized))('from $kind without a size: climbs to the file size, total undefined', async ({ make }) => {
-    const agent = await startAgent();
-    const calls: Array<[number, number | undefined]> = [];
-    await uploadFile(agent, DESTINATION, make(), { onProgress: (sent, total) => calls.push([sent, total]) });
-    expectClimbingTo(calls, BYTES.length, undefined);
-    expect(new Set(calls.map(([s]) => s).filter((s) => s > 0 && s < BYTES.length)).size).toBeGreaterThan(2);
-    await expectWellFormedUpload(server.seen[0]!);
-  });
+  it.each(SOURCES.filter((s) => !s.sized))(
+    'from $kind without a size: climbs to the file size, total undefined',
+    async ({ make }) => {
+      const agent = await startAgent();
+      const calls: Array<[number, number | undefined]> = [];
+      await uploadFile(agent, DESTINATION, make(), { onProgress: (sent, total) => calls.push([sent, total]) });
+      expectClimbingTo(calls, BYTES.length, undefined);
+      expect(new Set(calls.map(([s]) => s).filter((s) => s > 0 && s < BYTES.length)).size).toBeGreaterThan(2);
+      await expectWellFormedUpload(server.seen[0]!);
+    },
+  );
 
   it.each(SOURCES.filter((s) => !s.sized))('from $kind with a size: total is that size', async ({ make }) => {
     const agent = await startAgent();
     const calls: Array<[number, number | undefined]> = [];
-    await uploadFile(agent, DESTINATION, make(), { size: BYTES.length, onProgress: (sent, total) => calls.push([sent, total]) });
+    await uploadFile(agent, DESTINATION, make(), {
+      size: BYTES.length,
+      onProgress: (sent, total) => calls.push([sent, total]),
+    });
     expectClimbingTo(calls, BYTES.length, BYTES.length);
   });
 });

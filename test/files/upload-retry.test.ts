@@ -5,15 +5,15 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createAgentClient,
   HopxConnectionError,
   InternalServerError,
   ServiceUnavailableError,
   type UploadSource,
-  createAgentClient,
   uploadFile,
 } from '../../src/index.js';
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
-import { AGENT_TOKEN, SANDBOX_ID, parseMultipart, patternBytes, sha256, tempDir } from './transfer-support.js';
+import { AGENT_TOKEN, parseMultipart, patternBytes, SANDBOX_ID, sha256, tempDir } from './transfer-support.js';
 
 const DESTINATION = '/workspace/upload/data.bin';
 const BYTES = patternBytes(200_003, 3);
@@ -39,7 +39,10 @@ async function startAgent(failures: number, fail: 'busy' | 'reset' = 'busy', thr
     if (fail === 'reset') return void req.socket.destroy();
     sendJson(res, 503, BUSY, { 'retry-after': '0' });
   });
-  return createAgentClient({ sandbox: { id: SANDBOX_ID, public_host: server.url, auth_token: AGENT_TOKEN }, throwOnError });
+  return createAgentClient({
+    sandbox: { id: SANDBOX_ID, public_host: server.url, auth_token: AGENT_TOKEN },
+    throwOnError,
+  });
 }
 
 function readableOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
@@ -120,24 +123,29 @@ describe('uploadFile retries a replayable body', () => {
 
   it('maxRetries: 0 sends a path upload once', async () => {
     const agent = await startAgent(1);
-    await expect(uploadFile(agent, DESTINATION, localPath, { maxRetries: 0 })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(uploadFile(agent, DESTINATION, localPath, { maxRetries: 0 })).rejects.toBeInstanceOf(
+      ServiceUnavailableError,
+    );
     expect(server.seen).toHaveLength(1);
   });
 });
 
 describe('uploadFile sends a one-shot stream once', () => {
-  it.each(ONE_SHOT)('from $kind: a 503 reaches the caller as ServiceUnavailableError, after one request', async ({ kind, make }) => {
-    const agent = await startAgent(1);
-    const options = kind.includes('size') ? { size: BYTES.length } : {};
-    const error = await uploadFile(agent, DESTINATION, make(), options).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ServiceUnavailableError);
-    expect(error).toBeInstanceOf(InternalServerError);
-    expect((error as ServiceUnavailableError).status).toBe(503);
-    expect((error as ServiceUnavailableError).code).toBe('SERVICE_UNAVAILABLE');
-    expect(server.seen).toHaveLength(1);
-    // The one request that went out was complete.
-    await expectFileReceived(server.seen[0]!);
-  });
+  it.each(ONE_SHOT)(
+    'from $kind: a 503 reaches the caller as ServiceUnavailableError, after one request',
+    async ({ kind, make }) => {
+      const agent = await startAgent(1);
+      const options = kind.includes('size') ? { size: BYTES.length } : {};
+      const error = await uploadFile(agent, DESTINATION, make(), options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServiceUnavailableError);
+      expect(error).toBeInstanceOf(InternalServerError);
+      expect((error as ServiceUnavailableError).status).toBe(503);
+      expect((error as ServiceUnavailableError).code).toBe('SERVICE_UNAVAILABLE');
+      expect(server.seen).toHaveLength(1);
+      // The one request that went out was complete.
+      await expectFileReceived(server.seen[0]!);
+    },
+  );
 
   it('with a throwing client: the same ServiceUnavailableError, after one request', async () => {
     const agent = await startAgent(1, 'busy', true);

@@ -5,8 +5,8 @@
 // the mock; publint and arethetypeswrong find nothing wrong with it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:net';
 import { createRequire } from 'node:module';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
 const work = mkdtempSync(join(tmpdir(), 'hopx-pack-'));
 const run = (command: string, args: string[], cwd: string) =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' } });
+  execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' },
+  });
 let tarball = '';
 
 beforeAll(() => {
@@ -29,8 +34,20 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the published package', () => {
   it('holds the compiled client, its types and the bundled spec, and no tests or sources of secrets', () => {
-    const files: string[] = JSON.parse(run('npm', ['pack', '--dry-run', '--json'], root))[0].files.map((f: { path: string }) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/template-build/index.js', 'dist/generated/schema.d.ts', 'generated/openapi.json', 'README.md', 'package.json']));
+    const files: string[] = JSON.parse(run('npm', ['pack', '--dry-run', '--json'], root))[0].files.map(
+      (f: { path: string }) => f.path,
+    );
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'dist/src/template-build/index.js',
+        'dist/generated/schema.d.ts',
+        'generated/openapi.json',
+        'README.md',
+        'package.json',
+      ]),
+    );
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.includes('.env'))).toEqual([]);
   });
 
@@ -39,7 +56,9 @@ describe('the published package', () => {
     run('mkdir', ['-p', project], work);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     run('npm', ['install', '--no-save', '--prefer-offline', tarball, '@types/node@20'], project);
-    writeFileSync(join(project, 'example.ts'), `
+    writeFileSync(
+      join(project, 'example.ts'),
+      `
 import { createControlPlaneClient, SandboxNotFoundError, type Sandbox } from 'hopx-api';
 import type { TemplateDefinition } from 'hopx-api/template-build';
 const hopx = createControlPlaneClient({ apiKey: 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ', baseUrl: process.argv[2], throwOnError: true });
@@ -53,8 +72,24 @@ try {
 } catch (error) {
   console.log(JSON.stringify({ id, notFound: error instanceof SandboxNotFoundError, steps: definition.steps.length }));
 }
-`);
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], skipLibCheck: false, outDir: 'out' }, files: ['example.ts'] }));
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2023', 'dom'],
+          types: ['node'],
+          skipLibCheck: false,
+          outDir: 'out',
+        },
+        files: ['example.ts'],
+      }),
+    );
     // The consumer's own compiler pass: strict, and checking the package's declaration files too.
     run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
     const output = run(process.execPath, ['out/example.js', inject('prismUrl')], project);
@@ -62,10 +97,26 @@ try {
   }, 180_000);
 
   it('is clean for publint and arethetypeswrong', () => {
-    expect(run(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), tarball], root)).toContain('All good!');
+    expect(run(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), tarball], root)).toContain(
+      'All good!',
+    );
     // ESM only by design: the CommonJS and node10 resolutions are out of scope (the esm-only profile).
     // attw exits non-zero (and run() throws) on any problem the profile counts.
-    const attw = run(process.execPath, [join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--profile', 'esm-only', '--exclude-entrypoints', 'openapi.json', 'package.json', '--format', 'table-flipped'], root);
+    const attw = run(
+      process.execPath,
+      [
+        join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'),
+        tarball,
+        '--profile',
+        'esm-only',
+        '--exclude-entrypoints',
+        'openapi.json',
+        'package.json',
+        '--format',
+        'table-flipped',
+      ],
+      root,
+    );
     expect(attw).toContain('"hopx-api/template-build"');
     expect(attw).not.toMatch(/node16 \(from ESM\)[^\n]*(💀|❌|⚠️)/);
   }, 120_000);
@@ -124,9 +175,14 @@ describe('npm start', () => {
   it('moves to a free port, and says so, when a default port is taken', async () => {
     // The default mock port: taken by this test, or already by something else (either way, taken).
     const taken = await occupy(4011).catch(() => undefined);
-    const run = startNpm(['--skip-build', '--once'], { PRISM_PORT: String(await freePort()), DOCS_PORT: String(await freePort()) });
+    const run = startNpm(['--skip-build', '--once'], {
+      PRISM_PORT: String(await freePort()),
+      DOCS_PORT: String(await freePort()),
+    });
     expect(await run.exited, run.output()).toBe(0);
-    expect(run.output()).toMatch(/port 4011 is taken: the mock of both APIs uses (\d+) instead \(choose with --port <port> or MOCK_PORT=<port>\)/);
+    expect(run.output()).toMatch(
+      /port 4011 is taken: the mock of both APIs uses (\d+) instead \(choose with --port <port> or MOCK_PORT=<port>\)/,
+    );
     const port = /uses (\d+) instead/.exec(run.output())![1];
     expect(run.output()).toContain(`HopX API mock (both APIs)  http://127.0.0.1:${port}`);
     expect(run.output()).toContain('✔ tour finished');
@@ -136,19 +192,31 @@ describe('npm start', () => {
   it.each([
     ['SIGTERM', (child: ChildProcess) => child.kill('SIGTERM'), 0],
     ['SIGKILL (nothing of its own runs after that)', (child: ChildProcess) => child.kill('SIGKILL'), null],
-  ] as const)('leaves no server or child running after %s', async (_name, end, code) => {
-    const ports = { PRISM_PORT: String(await freePort()), MOCK_PORT: String(await freePort()), DOCS_PORT: String(await freePort()) };
-    const run = startNpm(['--skip-build'], ports);
-    await run.reached('Ctrl-C stops everything.');
-    expect(prismProcesses(Number(ports.PRISM_PORT))).toHaveLength(1);
-    end(run.child);
-    expect(await run.exited).toBe(code);
-    await until(() => prismProcesses(Number(ports.PRISM_PORT)).length === 0, 5_000, 'Prism to exit');
-    for (const port of Object.values(ports)) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
-  }, 60_000);
+  ] as const)(
+    'leaves no server or child running after %s',
+    async (_name, end, code) => {
+      const ports = {
+        PRISM_PORT: String(await freePort()),
+        MOCK_PORT: String(await freePort()),
+        DOCS_PORT: String(await freePort()),
+      };
+      const run = startNpm(['--skip-build'], ports);
+      await run.reached('Ctrl-C stops everything.');
+      expect(prismProcesses(Number(ports.PRISM_PORT))).toHaveLength(1);
+      end(run.child);
+      expect(await run.exited).toBe(code);
+      await until(() => prismProcesses(Number(ports.PRISM_PORT)).length === 0, 5_000, 'Prism to exit');
+      for (const port of Object.values(ports)) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    },
+    60_000,
+  );
 
   it('stops everything and exits 1 when the tour fails', async () => {
-    const ports = { PRISM_PORT: String(await freePort()), MOCK_PORT: String(await freePort()), DOCS_PORT: String(await freePort()) };
+    const ports = {
+      PRISM_PORT: String(await freePort()),
+      MOCK_PORT: String(await freePort()),
+      DOCS_PORT: String(await freePort()),
+    };
     // A malformed key: the tour's first line throws HopxConfigError.
     const run = startNpm(['--skip-build'], { ...ports, HOPX_API_KEY: 'not-a-key' });
     expect(await run.exited).toBe(1);
@@ -161,23 +229,37 @@ describe('npm start', () => {
 /** Every npm start a test started: killed after each test, so a failed test leaves nothing running. */
 const started: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of started.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 function startNpm(args: string[], env: Record<string, string>) {
   // Only the ports a test names are chosen; the others are npm start's defaults.
   const { MOCK_PORT, PRISM_PORT, DOCS_PORT, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['scripts/start.mjs', ...args], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['scripts/start.mjs', ...args], {
+    cwd: root,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   started.push(child);
   let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
     exited,
     output: () => output,
-    reached: (text: string) => until(() => output.includes(text) || child.exitCode !== null, 150_000, `npm start to print ${JSON.stringify(text)}:\n${output}`),
+    reached: (text: string) =>
+      until(
+        () => output.includes(text) || child.exitCode !== null,
+        150_000,
+        `npm start to print ${JSON.stringify(text)}:\n${output}`,
+      ),
   };
 }
 

@@ -40,7 +40,10 @@ export function deref<T extends Json | undefined>(node: T): T {
   let current: any = node;
   for (let hops = 0; current && typeof current.$ref === 'string'; hops++) {
     if (hops > 20) throw new Error(`$ref cycle at ${current.$ref}`);
-    const pointer = current.$ref.replace(/^#\//, '').split('/').map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const pointer = current.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     current = pointer.reduce((obj: any, part: string) => obj?.[part], spec);
     if (current === undefined) throw new Error(`unresolved $ref ${node?.$ref}`);
   }
@@ -53,3 +56,36 @@ export const normalizePath = (path: string) => path.replace(/\{[^}]+\}/g, '{}');
 export const isWebSocket = (op: Json) => Boolean(op.responses?.['101']);
 export const isEventStream = (op: Json) =>
   Object.values(op.responses ?? {}).some((r: any) => deref(r)?.content?.['text/event-stream']);
+
+/**
+ * Visits every schema node under `root` once, following `$ref`s: `where` names the component (or
+ * property path) a node belongs to, e.g. `ExecuteRequest.timeout`. Examples are not schemas and are
+ * skipped.
+ */
+export function walkSchemas(
+  root: unknown,
+  where: string,
+  visit: (schema: Json, where: string) => void,
+  visited = new Set<object>(),
+): void {
+  if (!root || typeof root !== 'object' || visited.has(root)) return;
+  visited.add(root);
+  if (Array.isArray(root)) {
+    for (const item of root) walkSchemas(item, where, visit, visited);
+    return;
+  }
+  const schema = root as Json;
+  if (typeof schema.$ref === 'string') {
+    const name = /#\/components\/schemas\/(.+)$/.exec(schema.$ref)?.[1];
+    walkSchemas(deref(schema), name ?? where, visit, visited);
+    return;
+  }
+  visit(schema, where);
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'example' || key === 'examples') continue;
+    if (key === 'properties') {
+      for (const [property, sub] of Object.entries<Json>(value))
+        walkSchemas(sub, `${where}.${property}`, visit, visited);
+    } else walkSchemas(value, where, visit, visited);
+  }
+}

@@ -10,7 +10,7 @@ describe('operation descriptions', () => {
     expect(description('POST /execute/ipython')).not.toMatch(/empty `?stdout/);
   });
 
-  it('GET /files/read: only the Python SDK\'s async client interpolates the path unencoded', () => {
+  it("GET /files/read: only the Python SDK's async client interpolates the path unencoded", () => {
     const text = description('GET /files/read');
     expect(text).toMatch(/async\s+client \(`_async_files\.py`/);
     expect(text).toMatch(/synchronous Python SDK pass it as a query parameter/);

@@ -13,13 +13,22 @@ function expectValid(schema: string, value: unknown) {
 
 describe('ErrorResponse', () => {
   it('accepts the flat form of the docs', () => {
-    expectValid('ErrorResponse', { error: 'Sandbox 1761048129dsaqav4n not found', code: 'SANDBOX_NOT_FOUND', request_id: 'req_6512bd43d9caa6e0' });
+    expectValid('ErrorResponse', {
+      error: 'Sandbox 1761048129dsaqav4n not found',
+      code: 'SANDBOX_NOT_FOUND',
+      request_id: 'req_6512bd43d9caa6e0',
+    });
     expectValid('ErrorResponse', { error: 'Insufficient credits to create a sandbox' });
   });
 
   it('accepts the nested form the Python SDK parses on the Control Plane', () => {
     expectValid('ErrorResponse', {
-      error: { message: 'Rate limit exceeded', code: 'RATE_LIMITED', request_id: 'req_9bf31c7ff062936a', details: { retry_after_seconds: 30 } },
+      error: {
+        message: 'Rate limit exceeded',
+        code: 'RATE_LIMITED',
+        request_id: 'req_9bf31c7ff062936a',
+        details: { retry_after_seconds: 30 },
+      },
     });
   });
 

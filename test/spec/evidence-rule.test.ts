@@ -15,7 +15,9 @@ const redocly = createRequire(import.meta.url).resolve('@redocly/cli/bin/cli.js'
 /** Replaces the `x-evidence` list after `operationId: <id>` (and any other extensions) with `replacement` (YAML lines). */
 function withEvidence(yaml: string, operationId: string, replacement: string): string {
   const otherExtensions = '(?:      x-(?!evidence).*\\n(?:        .*\\n)*)*';
-  const pattern = new RegExp(`(      operationId: ${operationId}\\n${otherExtensions})      x-evidence:\\n(        - .*\\n)+`);
+  const pattern = new RegExp(
+    `(      operationId: ${operationId}\\n${otherExtensions})      x-evidence:\\n(        - .*\\n)+`,
+  );
   expect(pattern.test(yaml), operationId).toBe(true);
   return yaml.replace(pattern, `$1${replacement}`);
 }
@@ -33,12 +35,16 @@ describe('rule/operation-evidence', () => {
 
     let output = '';
     try {
-      output = execFileSync(process.execPath, [redocly, 'lint', '.tmp/broken-evidence.yaml', '--format=json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      output = execFileSync(process.execPath, [redocly, 'lint', '.tmp/broken-evidence.yaml', '--format=json'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (error: any) {
       output = error.stdout;
     }
-    const flagged = JSON.parse(output).problems
-      .filter((p: any) => p.ruleId === 'rule/operation-evidence')
+    const flagged = JSON.parse(output)
+      .problems.filter((p: any) => p.ruleId === 'rule/operation-evidence')
       .map((p: any) => p.location[0].pointer.replace(/\/x-evidence.*$/, ''));
     expect(flagged.sort()).toEqual([
       '#/paths/~1v1~1sandboxes/get',
@@ -53,10 +59,16 @@ describe('rule/operation-evidence', () => {
     // The three Control Plane streams and /execute/rich are named only by the docs; the WebSocket
     // protocols no SDK speaks only by the upstream agent spec.
     const evidence = (key: string) => operations.find((o) => o.key === key)!.op['x-evidence'];
-    for (const key of ['GET /v1/sandboxes/stream', 'GET /v1/sandboxes/{id}/metrics/stream', 'GET /v1/templates/stream', 'POST /execute/rich']) {
+    for (const key of [
+      'GET /v1/sandboxes/stream',
+      'GET /v1/sandboxes/{id}/metrics/stream',
+      'GET /v1/templates/stream',
+      'POST /execute/rich',
+    ]) {
       expect(evidence(key), key).toEqual(['docs']);
     }
-    for (const key of ['GET /commands/stream', 'GET /stream', 'GET /stream/ipython']) expect(evidence(key), key).toEqual(['upstream-spec']);
+    for (const key of ['GET /commands/stream', 'GET /stream', 'GET /stream/ipython'])
+      expect(evidence(key), key).toEqual(['upstream-spec']);
     expect(evidence('POST /execute')).toEqual(['docs', 'upstream-spec', 'sdk-js', 'sdk-python', 'cli']);
   });
 });

@@ -11,7 +11,11 @@ describe('generated/', () => {
     let output = '';
     let exitCode = 0;
     try {
-      output = execFileSync(process.execPath, ['scripts/generate.mjs', '--check'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      output = execFileSync(process.execPath, ['scripts/generate.mjs', '--check'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (error: any) {
       exitCode = error.status;
       output = `${error.stdout}${error.stderr}`;

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { deref, isWebSocket, spec } from './bundled-spec.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,13 +16,19 @@ describe('redocly lint', () => {
     let output = '';
     let exitCode = 0;
     try {
-      output = execFileSync(process.execPath, [redocly, 'lint', '--format=json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      output = execFileSync(process.execPath, [redocly, 'lint', '--format=json'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (error: any) {
       exitCode = error.status;
       output = error.stdout;
     }
     const report = JSON.parse(output);
-    const problems = report.problems.map((p: any) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location?.[0]?.pointer}`);
+    const problems = report.problems.map(
+      (p: any) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location?.[0]?.pointer}`,
+    );
     expect(problems).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
     expect(exitCode).toBe(0);
@@ -41,7 +47,9 @@ describe('redocly lint', () => {
       const op = deref({ $ref: pointer.replace(/\/responses$/, '') });
       expect(isWebSocket(op), `${pointer} is a WebSocket route`).toBe(true);
     }
-    const wsCount = Object.values(spec.paths).flatMap((item: any) => Object.values(item)).filter((op: any) => op?.responses?.['101']).length;
+    const wsCount = Object.values(spec.paths)
+      .flatMap((item: any) => Object.values(item))
+      .filter((op: any) => op?.responses?.['101']).length;
     expect(pointers).toHaveLength(wsCount);
     expect(text).toMatch(/^# .*101/m);
   });

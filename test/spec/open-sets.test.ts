@@ -38,7 +38,12 @@ describe('open sets accept a value added after this document', () => {
 
   it('a health answer other than ok or healthy, and an event type added later', () => {
     expectValid('HealthResponse', { status: 'starting' });
-    expectValid('SandboxEvent', { id: '1-1', type: 'sandbox.resized', sandbox_id: sandbox.id, timestamp: '2025-10-21T12:02:11Z' });
+    expectValid('SandboxEvent', {
+      id: '1-1',
+      type: 'sandbox.resized',
+      sandbox_id: sandbox.id,
+      timestamp: '2025-10-21T12:02:11Z',
+    });
   });
 
   it('still rejects a value that is not a string', () => {
@@ -52,7 +57,10 @@ describe('values and patterns without a source are gone', () => {
     expect(knownValues(spec.components.schemas.HealthResponse.properties.status)).toEqual(['ok', 'healthy']);
   });
 
-  it("the cache ttl is any string (no source gives it a Go-duration format)", () => {
-    expectValid('CacheStats', { cache: { size: 1, max_size: 10, total_hits: 0, ttl: '3600' }, timestamp: '2025-10-21T14:32:05Z' });
+  it('the cache ttl is any string (no source gives it a Go-duration format)', () => {
+    expectValid('CacheStats', {
+      cache: { size: 1, max_size: 10, total_hits: 0, ttl: '3600' },
+      timestamp: '2025-10-21T14:32:05Z',
+    });
   });
 });

@@ -9,13 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { deref, isEventStream, isWebSocket, type Json, type Operation, operations, spec } from './bundled-spec.js';
 
 const groups = Object.fromEntries((spec['x-tagGroups'] as Json[]).map((g) => [g.name, g.tags as string[]]));
-const hasExample = (media: Json) => media.example !== undefined || (media.examples && Object.keys(media.examples).length > 0);
+const hasExample = (media: Json) =>
+  media.example !== undefined || (media.examples && Object.keys(media.examples).length > 0);
 const isJson = (type: string) => type === 'application/json' || type.endsWith('+json');
 const securityNames = (security: Json[] | undefined) => (security ?? []).map((req) => Object.keys(req).join('+'));
 
 function problemsOf({ op, path, pathItem, api }: Operation): string[] {
   const problems: string[] = [];
-  const need = (ok: unknown, what: string) => { if (!ok) problems.push(what); };
+  const need = (ok: unknown, what: string) => {
+    if (!ok) problems.push(what);
+  };
 
   const group = api === 'agent' ? 'VM Agent' : 'Control Plane';
   need(groups[group]?.includes(op.tags?.[0]), `a tag in the "${group}" tag group`);
@@ -27,12 +30,19 @@ function problemsOf({ op, path, pathItem, api }: Operation): string[] {
     need(effective.includes('ApiKeyAuth') && effective.includes('BearerAuth'), 'X-API-Key or Bearer API key security');
   } else {
     need(securityNames(op.security).includes('SandboxToken'), 'SandboxToken security');
-    need(!securityNames(op.security).some((s) => s.includes('ApiKeyAuth') || s.includes('BearerAuth')), 'no API key sent to the agent');
+    need(
+      !securityNames(op.security).some((s) => s.includes('ApiKeyAuth') || s.includes('BearerAuth')),
+      'no API key sent to the agent',
+    );
   }
 
   // Servers: agent routes name the sandbox host; the Control Plane uses the document's server.
   const servers: Json[] = pathItem.servers ?? [];
-  if (api === 'agent') need(servers.some((s) => s.url.includes('{sandbox_host}') && s.variables?.sandbox_host?.default), 'agent server with a sandbox_host variable');
+  if (api === 'agent')
+    need(
+      servers.some((s) => s.url.includes('{sandbox_host}') && s.variables?.sandbox_host?.default),
+      'agent server with a sandbox_host variable',
+    );
   if (api === 'control-plane') need(servers.length === 0, 'the document-level Control Plane server');
   if (api === 'both') need(servers.length === 2, 'both servers');
 
@@ -45,7 +55,8 @@ function problemsOf({ op, path, pathItem, api }: Operation): string[] {
   if (op.requestBody) {
     const body = deref(op.requestBody);
     need(typeof body.required === 'boolean', 'requestBody.required set');
-    for (const [type, media] of Object.entries<Json>(body.content ?? {})) need(media.schema, `a schema on the ${type} request body`);
+    for (const [type, media] of Object.entries<Json>(body.content ?? {}))
+      need(media.schema, `a schema on the ${type} request body`);
   }
 
   const statuses = Object.keys(op.responses ?? {});
@@ -58,22 +69,28 @@ function problemsOf({ op, path, pathItem, api }: Operation): string[] {
     for (const [type, media] of content) {
       need(media.schema, `a schema on ${status} ${type}`);
       if (status === '101' && isJson(type)) need(hasExample(media), `an example of the messages on ${status}`);
-      if (/^[45]\d\d$/.test(status) && isJson(type)) need(deref(media.schema) === spec.components.schemas.ErrorResponse, `ErrorResponse on ${status}`);
+      if (/^[45]\d\d$/.test(status) && isJson(type))
+        need(deref(media.schema) === spec.components.schemas.ErrorResponse, `ErrorResponse on ${status}`);
     }
   }
 
   if (api === 'control-plane') {
     for (const s of ['401', '429', '500']) need(statuses.includes(s), `a ${s} response`);
     const tooMany = op.responses['429'] && deref(op.responses['429']);
-    for (const h of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After']) need(tooMany?.headers?.[h], `${h} on 429`);
+    for (const h of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'])
+      need(tooMany?.headers?.[h], `${h} on 429`);
   }
-  if (api === 'agent' && securityNames(op.security).every((s) => s === 'SandboxToken')) need(statuses.includes('401'), 'a 401 response');
+  if (api === 'agent' && securityNames(op.security).every((s) => s === 'SandboxToken'))
+    need(statuses.includes('401'), 'a 401 response');
 
   if (isWebSocket(op)) {
     const ws = op['x-websocket'];
     for (const side of ['client', 'server']) {
       const schema: Json | undefined = typeof ws?.[side] === 'string' ? deref<Json>({ $ref: ws[side] }) : undefined;
-      need(schema?.oneOf?.length && schema.discriminator?.propertyName, `x-websocket.${side}: a oneOf with a discriminator`);
+      need(
+        schema?.oneOf?.length && schema.discriminator?.propertyName,
+        `x-websocket.${side}: a oneOf with a discriminator`,
+      );
     }
     const frames = deref(op.responses['101']).content?.['application/json']?.schema;
     need(frames?.oneOf?.length === 2, '101 body listing both directions');
@@ -82,7 +99,10 @@ function problemsOf({ op, path, pathItem, api }: Operation): string[] {
     const stream = deref(op.responses['200']).content['text/event-stream'];
     need(stream.schema?.contentSchema?.$ref, 'contentSchema naming the event payload');
     need(typeof stream.example === 'string' && /^data: /m.test(stream.example), 'an SSE example with data lines');
-    need((op.parameters ?? []).map(deref).some((p: Json) => p.name === 'Last-Event-ID' && p.in === 'header'), 'a Last-Event-ID header');
+    need(
+      (op.parameters ?? []).map(deref).some((p: Json) => p.name === 'Last-Event-ID' && p.in === 'header'),
+      'a Last-Event-ID header',
+    );
   }
   return problems;
 }
@@ -91,7 +111,6 @@ describe('every operation is complete', () => {
   it.each(operations.map((o) => [o.key, o] as const))('%s', (_key, operation) => {
     expect(problemsOf(operation)).toEqual([]);
   });
-
 });
 
 describe('platform facts the spec must keep', () => {
@@ -116,11 +135,33 @@ describe('platform facts the spec must keep', () => {
   it('has the error codes the platform sends', () => {
     // ErrorCode is an open set: its known values are the enum of the first anyOf branch.
     const codes = spec.components.schemas.ErrorCode.anyOf.find((branch: Json) => branch.enum).enum;
-    const wire = ['METHOD_NOT_ALLOWED', 'INVALID_JSON', 'MISSING_PARAMETER', 'PATH_NOT_ALLOWED', 'FILE_NOT_FOUND',
-      'FILE_ALREADY_EXISTS', 'DIRECTORY_NOT_FOUND', 'FILE_OPERATION_FAILED', 'INVALID_PATH', 'PERMISSION_DENIED',
-      'COMMAND_FAILED', 'EXECUTION_TIMEOUT', 'EXECUTION_FAILED', 'PROCESS_NOT_FOUND', 'DESKTOP_NOT_AVAILABLE',
-      'INVALID_REQUEST', 'INTERNAL_ERROR', 'SANDBOX_EXPIRED', 'SANDBOX_NOT_FOUND', 'SANDBOX_CREATING',
-      'SANDBOX_STOPPED', 'TOKEN_EXPIRED', 'TOKEN_INVALID', 'TEMPLATE_BUILD_FAILED', 'INVALID_TOKEN'];
+    const wire = [
+      'METHOD_NOT_ALLOWED',
+      'INVALID_JSON',
+      'MISSING_PARAMETER',
+      'PATH_NOT_ALLOWED',
+      'FILE_NOT_FOUND',
+      'FILE_ALREADY_EXISTS',
+      'DIRECTORY_NOT_FOUND',
+      'FILE_OPERATION_FAILED',
+      'INVALID_PATH',
+      'PERMISSION_DENIED',
+      'COMMAND_FAILED',
+      'EXECUTION_TIMEOUT',
+      'EXECUTION_FAILED',
+      'PROCESS_NOT_FOUND',
+      'DESKTOP_NOT_AVAILABLE',
+      'INVALID_REQUEST',
+      'INTERNAL_ERROR',
+      'SANDBOX_EXPIRED',
+      'SANDBOX_NOT_FOUND',
+      'SANDBOX_CREATING',
+      'SANDBOX_STOPPED',
+      'TOKEN_EXPIRED',
+      'TOKEN_INVALID',
+      'TEMPLATE_BUILD_FAILED',
+      'INVALID_TOKEN',
+    ];
     expect([...codes].sort()).toEqual([...wire].sort());
     for (const shape of ['ErrorResponseFlat', 'ErrorResponseMessage']) {
       expect(spec.components.schemas[shape].properties.code.$ref, shape).toBe('#/components/schemas/ErrorCode');
@@ -152,9 +193,27 @@ describe('platform facts the spec must keep', () => {
   });
 
   it('describes the six WebSocket routes and the four event streams', () => {
-    const ws = operations.filter((o) => isWebSocket(o.op)).map((o) => o.path).sort();
-    expect(ws).toEqual(['/commands/stream', '/execute/stream', '/files/watch', '/stream', '/stream/ipython', '/terminal']);
-    const sse = operations.filter((o) => isEventStream(o.op)).map((o) => o.path).sort();
-    expect(sse).toEqual(['/v1/sandboxes/stream', '/v1/sandboxes/{id}/metrics/stream', '/v1/templates/build/{buildID}/logs', '/v1/templates/stream']);
+    const ws = operations
+      .filter((o) => isWebSocket(o.op))
+      .map((o) => o.path)
+      .sort();
+    expect(ws).toEqual([
+      '/commands/stream',
+      '/execute/stream',
+      '/files/watch',
+      '/stream',
+      '/stream/ipython',
+      '/terminal',
+    ]);
+    const sse = operations
+      .filter((o) => isEventStream(o.op))
+      .map((o) => o.path)
+      .sort();
+    expect(sse).toEqual([
+      '/v1/sandboxes/stream',
+      '/v1/sandboxes/{id}/metrics/stream',
+      '/v1/templates/build/{buildID}/logs',
+      '/v1/templates/stream',
+    ]);
   });
 });

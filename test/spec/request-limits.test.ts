@@ -3,30 +3,35 @@
 // reject real calls (issue 9, item 9). docs/spec-audit.md lists where each remaining limit comes from.
 import { describe, expect, it } from 'vitest';
 import { validatorFor } from '../support/spec-schemas.js';
-import { deref, type Json, operations, spec } from './bundled-spec.js';
+import { deref, operations, spec, walkSchemas } from './bundled-spec.js';
 
-const LIMIT_KEYWORDS = ['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems'];
+const LIMIT_KEYWORDS = [
+  'maximum',
+  'minimum',
+  'exclusiveMaximum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+];
 
 /** Every limit and where it sits, walking parameters, request bodies and WebSocket client messages. */
 function requestLimits(): string[] {
   const found = new Set<string>();
   const visited = new Set<object>();
-  const walk = (node: unknown, where: string): void => {
-    if (!node || typeof node !== 'object' || visited.has(node)) return;
-    visited.add(node);
-    if (Array.isArray(node)) return node.forEach((item) => walk(item, where));
-    const schema = node as Json;
-    if (typeof schema.$ref === 'string') {
-      const name = /#\/components\/schemas\/(.+)$/.exec(schema.$ref)?.[1];
-      return walk(deref(schema), name ?? where);
-    }
-    for (const keyword of LIMIT_KEYWORDS) if (keyword in schema) found.add(`${where} ${keyword}=${JSON.stringify(schema[keyword])}`);
-    for (const [key, value] of Object.entries(schema)) {
-      if (key === 'example' || key === 'examples') continue;
-      if (key === 'properties') for (const [prop, sub] of Object.entries<Json>(value)) walk(sub, `${where}.${prop}`);
-      else walk(value, where);
-    }
-  };
+  const walk = (node: unknown, where: string) =>
+    walkSchemas(
+      node,
+      where,
+      (schema, at) => {
+        for (const keyword of LIMIT_KEYWORDS) {
+          if (keyword in schema) found.add(`${at} ${keyword}=${JSON.stringify(schema[keyword])}`);
+        }
+      },
+      visited,
+    );
   for (const { op, pathItem, key } of operations) {
     for (const raw of [...(pathItem.parameters ?? []), ...(op.parameters ?? [])]) {
       const param = deref(raw);
@@ -64,7 +69,10 @@ describe('request limits', () => {
 
   it('an /execute run of 600 seconds is valid: both SDKs pass any timeout through (default 120)', () => {
     const validate = validatorFor('ExecuteRequest');
-    expect(validate({ code: 'import time; time.sleep(500)', language: 'python', timeout: 600, workdir: '/workspace' }), JSON.stringify(validate.errors)).toBe(true);
+    expect(
+      validate({ code: 'import time; time.sleep(500)', language: 'python', timeout: 600, workdir: '/workspace' }),
+      JSON.stringify(validate.errors),
+    ).toBe(true);
   });
 
   it('PUT /v1/sandboxes/{id}/timeout with 0 is valid: the official CLI sends it to disable the timeout', () => {
@@ -72,6 +80,8 @@ describe('request limits', () => {
     expect(validate({ timeout_seconds: 0 }), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ timeout_seconds: -1 })).toBe(false);
     // The description says that the sources disagree, instead of picking one silently.
-    expect(spec.components.schemas.SetSandboxTimeoutRequest.properties.timeout_seconds.description).toMatch(/CLI[\s\S]*JavaScript SDK rejects/);
+    expect(spec.components.schemas.SetSandboxTimeoutRequest.properties.timeout_seconds.description).toMatch(
+      /CLI[\s\S]*JavaScript SDK rejects/,
+    );
   });
 });

@@ -3,30 +3,25 @@
 // must not count on it (issue 9, item 8). docs/spec-audit.md has the source of each decision.
 import { describe, expect, it } from 'vitest';
 import { validatorFor } from '../support/spec-schemas.js';
-import { deref, type Json, operations } from './bundled-spec.js';
+import { deref, type Json, operations, walkSchemas } from './bundled-spec.js';
 
 /** Every `required` of a schema a server sends (responses, event payloads, WebSocket server messages). */
 function responseRequired(): string[] {
   const found = new Set<string>();
   const visited = new Set<object>();
-  const walk = (node: unknown, where: string): void => {
-    if (!node || typeof node !== 'object' || visited.has(node)) return;
-    visited.add(node);
-    if (Array.isArray(node)) return node.forEach((item) => walk(item, where));
-    const schema = node as Json;
-    if (typeof schema.$ref === 'string') {
-      const name = /#\/components\/schemas\/(.+)$/.exec(schema.$ref)?.[1];
-      return walk(deref(schema), name ?? where);
-    }
-    if (Array.isArray(schema.required) && schema.properties) found.add(`${where}: ${schema.required.join(', ')}`);
-    for (const [key, value] of Object.entries(schema)) {
-      if (key === 'example' || key === 'examples') continue;
-      if (key === 'properties') for (const [prop, sub] of Object.entries<Json>(value)) walk(sub, `${where}.${prop}`);
-      else walk(value, where);
-    }
-  };
+  const walk = (node: unknown, where: string) =>
+    walkSchemas(
+      node,
+      where,
+      (schema, at) => {
+        if (Array.isArray(schema.required) && schema.properties) found.add(`${at}: ${schema.required.join(', ')}`);
+      },
+      visited,
+    );
   for (const { op } of operations) {
-    for (const [status, response] of Object.entries<Json>(op.responses ?? {})) if (status !== '101') walk(deref(response).content, 'response');
+    for (const [status, response] of Object.entries<Json>(op.responses ?? {})) {
+      if (status !== '101') walk(deref(response).content, 'response');
+    }
     if (op['x-websocket']) walk({ $ref: op['x-websocket'].server }, 'message');
   }
   return [...found].sort();

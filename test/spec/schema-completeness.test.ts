@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { type Json, spec } from './bundled-spec.js';
 
 // A branch that only adds `required` (e.g. "template_id or template_name") constrains its parent's type.
-const constraintOnly = (s: Json) => Object.keys(s).every((k) => ['required', 'description', 'title'].includes(k)) && s.required;
+const constraintOnly = (s: Json) =>
+  Object.keys(s).every((k) => ['required', 'description', 'title'].includes(k)) && s.required;
 const typed = (s: Json) =>
   s.$ref || s.type || s.oneOf || s.anyOf || s.allOf || s.const !== undefined || s.enum || constraintOnly(s);
 
@@ -19,7 +20,7 @@ function problemsOf(schema: Json, where: string, out: string[] = []): string[] {
     problemsOf(schema.additionalProperties, `${where}{}`, out);
   }
   for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
-    (schema[key] ?? []).forEach((s: Json, i: number) => problemsOf(s, `${where}.${key}[${i}]`, out));
+    for (const [i, s] of (schema[key] ?? []).entries()) problemsOf(s, `${where}.${key}[${i}]`, out);
   }
   return out;
 }

@@ -6,11 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type BuildLogEvent,
   type BuildLogOptions,
+  createControlPlaneClient,
+  followBuildLogs,
   HopxAbortError,
   InternalServerError,
   NotFoundError,
-  createControlPlaneClient,
-  followBuildLogs,
 } from '../../src/index.js';
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 import { assertMatchesSchema } from '../support/spec-schemas.js';
@@ -44,7 +44,8 @@ async function startLogServer(answer: (offset: number, call: number) => Answer |
   const calls = new Map<number, number>();
   scripted = await startScriptedServer((req, res) => {
     const url = new URL(req.url ?? '', 'http://localhost');
-    if (url.pathname !== LOGS_PATH) return sendJson(res, 404, { error: `unexpected ${url.pathname}`, code: 'INVALID_REQUEST' });
+    if (url.pathname !== LOGS_PATH)
+      return sendJson(res, 404, { error: `unexpected ${url.pathname}`, code: 'INVALID_REQUEST' });
     const offset = Number(url.searchParams.get('offset'));
     const call = (calls.get(offset) ?? 0) + 1;
     calls.set(offset, call);
@@ -61,7 +62,10 @@ const offsets = () => scripted!.seen.map((r) => new URL(r.url, 'http://localhost
 const accepts = () => scripted!.seen.map((r) => r.headers.accept ?? '');
 
 function follow(options: BuildLogOptions = {}, maxRetries = 0) {
-  return followBuildLogs(createControlPlaneClient({ apiKey, baseUrl: scripted!.url, maxRetries }), '1187', { pollInterval: 20, ...options });
+  return followBuildLogs(createControlPlaneClient({ apiKey, baseUrl: scripted!.url, maxRetries }), '1187', {
+    pollInterval: 20,
+    ...options,
+  });
 }
 
 async function drain(logs: AsyncIterable<BuildLogEvent>) {
@@ -74,16 +78,36 @@ async function drain(logs: AsyncIterable<BuildLogEvent>) {
   }
 }
 
-const line = (message: string, level: BuildLogEvent['level'], status: Status, complete = false, offset?: number): BuildLogEvent =>
-  ({ message, level, status, complete, offset });
+const line = (
+  message: string,
+  level: BuildLogEvent['level'],
+  status: Status,
+  complete = false,
+  offset?: number,
+): BuildLogEvent => ({ message, level, status, complete, offset });
 
 describe('falling back to polling', () => {
   it('a JSON answer to the event-stream request: every line once, in order, offsets advancing, until complete', async () => {
-    await startLogServer((offset) => ({
-      0: { logs: 'Step 1/3: FROM python:3.12\nCollecting numpy\n', offset: 2, status: 'building', complete: false },
-      2: { logs: 'WARNING: pip is out of date\n', offset: 3, status: 'building', complete: false },
-      3: { logs: 'Step 3/3: USER user\n✅ Build completed in 41s\n', offset: 5, status: 'active', complete: true },
-    } as Record<number, Page>)[offset]);
+    await startLogServer(
+      (offset) =>
+        (
+          ({
+            0: {
+              logs: 'Step 1/3: FROM python:3.12\nCollecting numpy\n',
+              offset: 2,
+              status: 'building',
+              complete: false,
+            },
+            2: { logs: 'WARNING: pip is out of date\n', offset: 3, status: 'building', complete: false },
+            3: {
+              logs: 'Step 3/3: USER user\n✅ Build completed in 41s\n',
+              offset: 5,
+              status: 'active',
+              complete: true,
+            },
+          }) as Record<number, Page>
+        )[offset],
+    );
     const { events, error } = await drain(follow());
 
     expect(error).toBeUndefined();
@@ -97,14 +121,24 @@ describe('falling back to polling', () => {
     expect(offsets()).toEqual(['0', '2', '3']);
     // Only the first request offered to take an event stream; the polls ask for JSON.
     expect(accepts()[0]).toContain('text/event-stream');
-    expect(accepts().slice(1).every((accept) => !accept.includes('text/event-stream'))).toBe(true);
+    expect(
+      accepts()
+        .slice(1)
+        .every((accept) => !accept.includes('text/event-stream')),
+    ).toBe(true);
   });
 
   it('a page with nothing new is asked again from the same offset; blank lines are skipped; levels from the markers', async () => {
     await startLogServer((offset, call) => {
       if (offset === 0) return { logs: 'Step 1/2: RUN make\n\n   \n', offset: 1, status: 'building', complete: false };
       if (offset === 1 && call < 3) return { logs: '', offset: 1, status: 'building', complete: false };
-      if (offset === 1) return { logs: 'ERROR: make failed\n❌ Build failed\n⚠ cache not saved\n', offset: 4, status: 'failed', complete: true };
+      if (offset === 1)
+        return {
+          logs: 'ERROR: make failed\n❌ Build failed\n⚠ cache not saved\n',
+          offset: 4,
+          status: 'failed',
+          complete: true,
+        };
       return undefined;
     });
     const { events, error } = await drain(follow());
@@ -129,27 +163,41 @@ describe('falling back to polling', () => {
     const { events, error } = await drain(follow());
 
     expect(error).toBeUndefined();
-    expect(events).toEqual([line('Step 1/2: RUN make', 'INFO', 'building', false, 1), line('Build completed', 'INFO', 'active', true, 2)]);
+    expect(events).toEqual([
+      line('Step 1/2: RUN make', 'INFO', 'building', false, 1),
+      line('Build completed', 'INFO', 'active', true, 2),
+    ]);
     expect(offsets()).toEqual(['0', '1', '1']);
   });
 
-  it.each(['active', 'success', 'completed', 'failed'] as const)('a terminal status (%s) stops the polling even without complete: true', async (status) => {
-    await startLogServer((offset) => {
-      if (offset === 0) return { logs: 'Step 1/1: RUN true\n', offset: 1, status: 'building' };
-      if (offset === 1) return { logs: `Build ${status}\n`, offset: 2, status };
-      return undefined;
-    });
-    const { events, error } = await drain(follow());
-    expect(error).toBeUndefined();
-    expect(events.map((e) => `${e.message} ${e.status} ${e.complete}`)).toEqual(['Step 1/1: RUN true building false', `Build ${status} ${status} true`]);
-    expect(offsets()).toEqual(['0', '1']);
-  });
+  it.each(['active', 'success', 'completed', 'failed'] as const)(
+    'a terminal status (%s) stops the polling even without complete: true',
+    async (status) => {
+      await startLogServer((offset) => {
+        if (offset === 0) return { logs: 'Step 1/1: RUN true\n', offset: 1, status: 'building' };
+        if (offset === 1) return { logs: `Build ${status}\n`, offset: 2, status };
+        return undefined;
+      });
+      const { events, error } = await drain(follow());
+      expect(error).toBeUndefined();
+      expect(events.map((e) => `${e.message} ${e.status} ${e.complete}`)).toEqual([
+        'Step 1/1: RUN true building false',
+        `Build ${status} ${status} true`,
+      ]);
+      expect(offsets()).toEqual(['0', '1']);
+    },
+  );
 
   it('mode: poll never asks for an event stream and starts at the given offset', async () => {
-    await startLogServer((offset) => ({
-      7: { logs: 'Step 4/5: COPY app /workspace\n', offset: 8, status: 'building', complete: false },
-      8: { logs: 'Step 5/5: USER user\n', offset: 9, status: 'success', complete: true },
-    } as Record<number, Page>)[offset]);
+    await startLogServer(
+      (offset) =>
+        (
+          ({
+            7: { logs: 'Step 4/5: COPY app /workspace\n', offset: 8, status: 'building', complete: false },
+            8: { logs: 'Step 5/5: USER user\n', offset: 9, status: 'success', complete: true },
+          }) as Record<number, Page>
+        )[offset],
+    );
     const { events, error } = await drain(follow({ mode: 'poll', offset: 7 }));
 
     expect(error).toBeUndefined();
@@ -159,7 +207,9 @@ describe('falling back to polling', () => {
   });
 
   it('auto mode asks for the event stream at the given offset too', async () => {
-    await startLogServer((offset) => (offset === 4 ? { logs: 'Done\n', offset: 5, status: 'active', complete: true } : undefined));
+    await startLogServer((offset) =>
+      offset === 4 ? { logs: 'Done\n', offset: 5, status: 'active', complete: true } : undefined,
+    );
     const { events } = await drain(follow({ offset: 4 }));
     expect(events.map((e) => e.message)).toEqual(['Done']);
     expect(offsets()).toEqual(['4']);
@@ -206,7 +256,9 @@ describe('failures while polling', () => {
   });
 
   it('aborting while waiting for the next poll rejects with HopxAbortError at once, without another request', async () => {
-    await startLogServer((offset) => (offset === 0 ? { logs: 'Step 1/2: RUN make\n', offset: 1, status: 'building', complete: false } : undefined));
+    await startLogServer((offset) =>
+      offset === 0 ? { logs: 'Step 1/2: RUN make\n', offset: 1, status: 'building', complete: false } : undefined,
+    );
     const controller = new AbortController();
     const logs = follow({ signal: controller.signal, pollInterval: 20_000 });
     expect((await logs.next()).value?.message).toBe('Step 1/2: RUN make');
@@ -214,7 +266,10 @@ describe('failures while polling', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const started = performance.now();
     controller.abort();
-    const error = await pending.then(() => undefined, (caught: unknown) => caught);
+    const error = await pending.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(HopxAbortError);
     expect((error as Error).message).toBe(`${OPERATION} was aborted`);
     expect(performance.now() - started).toBeLessThan(5000);
@@ -231,21 +286,24 @@ describe('failures while polling', () => {
 });
 
 describe('a shared AbortSignal', () => {
-  it.each(['auto', 'poll'] as const)('mode %s: 50 polled builds that finished leave no abort listener on it', async (mode) => {
-    await startLogServer((offset) => {
-      if (offset === 0) return { logs: 'Step 1/2: RUN make\n', offset: 1, status: 'building', complete: false };
-      if (offset === 1) return { logs: 'Build completed\n', offset: 2, status: 'active', complete: true };
-      return undefined;
-    });
-    const shared = new AbortController();
-    for (let i = 0; i < 50; i++) {
-      const { events, error } = await drain(follow({ mode, signal: shared.signal }));
-      expect(error).toBeUndefined();
-      expect(events).toHaveLength(2);
-    }
-    expect(scripted!.seen).toHaveLength(100);
-    // The polls go through client.GET: a Request given the caller's own signal would keep an abort
-    // listener on it until garbage collection.
-    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
-  });
+  it.each(['auto', 'poll'] as const)(
+    'mode %s: 50 polled builds that finished leave no abort listener on it',
+    async (mode) => {
+      await startLogServer((offset) => {
+        if (offset === 0) return { logs: 'Step 1/2: RUN make\n', offset: 1, status: 'building', complete: false };
+        if (offset === 1) return { logs: 'Build completed\n', offset: 2, status: 'active', complete: true };
+        return undefined;
+      });
+      const shared = new AbortController();
+      for (let i = 0; i < 50; i++) {
+        const { events, error } = await drain(follow({ mode, signal: shared.signal }));
+        expect(error).toBeUndefined();
+        expect(events).toHaveLength(2);
+      }
+      expect(scripted!.seen).toHaveLength(100);
+      // The polls go through client.GET: a Request given the caller's own signal would keep an abort
+      // listener on it until garbage collection.
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    },
+  );
 });

@@ -3,7 +3,13 @@
 // (Correctness under load only; speed is measured by `npm run bench`, not asserted here.)
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgentClient, createControlPlaneClient, openAgentSocket, runCode, streamSandboxEvents } from '../../src/index.js';
+import {
+  createAgentClient,
+  createControlPlaneClient,
+  openAgentSocket,
+  runCode,
+  streamSandboxEvents,
+} from '../../src/index.js';
 import { type EventToSend, type StreamServer, startStreamServer } from '../support/stream-server.js';
 import { until } from '../support/until.js';
 
@@ -13,7 +19,11 @@ const at = '2025-10-21T12:02:11Z';
 let server: StreamServer;
 afterEach(() => server?.close());
 
-const event = (i: number): EventToSend => ({ id: String(i), event: 'sandbox.status_changed', data: { id: String(i), type: 'sandbox.status_changed', sandbox_id: sandboxId, status: 'running', timestamp: at } });
+const event = (i: number): EventToSend => ({
+  id: String(i),
+  event: 'sandbox.status_changed',
+  data: { id: String(i), type: 'sandbox.status_changed', sandbox_id: sandboxId, status: 'running', timestamp: at },
+});
 
 describe('floods', () => {
   it('1,000,000 SSE events: every one delivered once, in order', async () => {
@@ -51,15 +61,21 @@ describe('floods', () => {
         ctx.send({ type: 'complete', success: true });
       },
     });
-    const agent = createAgentClient({ sandbox: { id: sandboxId, public_host: server.url, auth_token: 'jwt-header.payload.signature' } });
+    const agent = createAgentClient({
+      sandbox: { id: sandboxId, public_host: server.url, auth_token: 'jwt-header.payload.signature' },
+    });
     let next = 0;
     let outOfOrder = 0;
-    const output = await runCode(agent, { code: 'for i in range(100000): print(i)' }, {
-      onStdout: (data) => {
-        if (data !== `${next}\n`) outOfOrder++;
-        next++;
+    const output = await runCode(
+      agent,
+      { code: 'for i in range(100000): print(i)' },
+      {
+        onStdout: (data) => {
+          if (data !== `${next}\n`) outOfOrder++;
+          next++;
+        },
       },
-    });
+    );
     expect(next).toBe(total);
     expect(outOfOrder).toBe(0);
     expect(output.exitCode).toBe(0);
@@ -77,14 +93,16 @@ describe('a thousand at once', () => {
     });
     const hopx = createControlPlaneClient({ apiKey, baseUrl: server.url });
     const shared = new AbortController();
-    const received = await Promise.all(Array.from({ length: 1000 }, async () => {
-      const ids: string[] = [];
-      for await (const e of streamSandboxEvents(hopx, { signal: shared.signal })) {
-        ids.push(e.id!);
-        if (ids.length === 3) break;
-      }
-      return ids.join(',');
-    }));
+    const received = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const ids: string[] = [];
+        for await (const e of streamSandboxEvents(hopx, { signal: shared.signal })) {
+          ids.push(e.id!);
+          if (ids.length === 3) break;
+        }
+        return ids.join(',');
+      }),
+    );
     expect(new Set(received)).toEqual(new Set(['1,2,3']));
     await until(() => server.openConnections() === 0, 10_000, 'every SSE connection to close');
     expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
@@ -98,9 +116,13 @@ describe('a thousand at once', () => {
         ctx.send({ type: 'complete', success: true });
       },
     });
-    const agent = createAgentClient({ sandbox: { id: sandboxId, public_host: server.url, auth_token: 'jwt-header.payload.signature' } });
+    const agent = createAgentClient({
+      sandbox: { id: sandboxId, public_host: server.url, auth_token: 'jwt-header.payload.signature' },
+    });
     const shared = new AbortController();
-    const outputs = await Promise.all(Array.from({ length: 1000 }, (_, i) => runCode(agent, { code: `print(${i})` }, { signal: shared.signal })));
+    const outputs = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => runCode(agent, { code: `print(${i})` }, { signal: shared.signal })),
+    );
     expect(outputs.map((o) => o.stdout)).toEqual(Array.from({ length: 1000 }, (_, i) => `print(${i})`));
     expect(outputs.every((o) => o.success)).toBe(true);
     await until(() => server.openConnections() === 0, 10_000, 'every WebSocket to close');
@@ -114,15 +136,19 @@ describe('a thousand at once', () => {
         ctx.send({ type: 'stdout', data: 'first\n', timestamp: at });
       },
     });
-    const agent = createAgentClient({ sandbox: { id: sandboxId, public_host: server.url, auth_token: 'jwt-header.payload.signature' } });
-    await Promise.all(Array.from({ length: 1000 }, async () => {
-      const socket = await openAgentSocket(agent, '/execute/stream');
-      socket.send({ type: 'execute', code: 'print("first")' });
-      for await (const message of socket) {
-        expect(message.type).toBe('stdout');
-        break;
-      }
-    }));
+    const agent = createAgentClient({
+      sandbox: { id: sandboxId, public_host: server.url, auth_token: 'jwt-header.payload.signature' },
+    });
+    await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const socket = await openAgentSocket(agent, '/execute/stream');
+        socket.send({ type: 'execute', code: 'print("first")' });
+        for await (const message of socket) {
+          expect(message.type).toBe('stdout');
+          break;
+        }
+      }),
+    );
     await until(() => server.openConnections() === 0, 10_000, 'every WebSocket to close');
   }, 120_000);
 });

@@ -22,14 +22,39 @@ let server: StreamServer;
 afterEach(() => server?.close());
 
 const controlPlane = () => createControlPlaneClient({ apiKey, baseUrl: server.url });
-const agent = () => createAgentClient({ sandbox: { id: sandboxId, public_host: server.url, auth_token: 'jwt-header.payload.signature' } });
+const agent = () =>
+  createAgentClient({
+    sandbox: { id: sandboxId, public_host: server.url, auth_token: 'jwt-header.payload.signature' },
+  });
 
 describe('event streams', () => {
   it('sandbox events arrive typed, in order, with their ids', async () => {
     server = await startStreamServer({
       sse(ctx) {
-        ctx.send({ id: '1', event: 'sandbox.created', data: { id: '1', type: 'sandbox.created', sandbox_id: sandboxId, status: 'creating', previous_status: null, timestamp: at } });
-        ctx.send({ id: '2', event: 'sandbox.status_changed', data: { id: '2', type: 'sandbox.status_changed', sandbox_id: sandboxId, status: 'running', previous_status: 'creating', timestamp: at } });
+        ctx.send({
+          id: '1',
+          event: 'sandbox.created',
+          data: {
+            id: '1',
+            type: 'sandbox.created',
+            sandbox_id: sandboxId,
+            status: 'creating',
+            previous_status: null,
+            timestamp: at,
+          },
+        });
+        ctx.send({
+          id: '2',
+          event: 'sandbox.status_changed',
+          data: {
+            id: '2',
+            type: 'sandbox.status_changed',
+            sandbox_id: sandboxId,
+            status: 'running',
+            previous_status: 'creating',
+            timestamp: at,
+          },
+        });
       },
     });
     const stream = streamSandboxEvents(controlPlane(), { status: 'running' });
@@ -48,9 +73,23 @@ describe('event streams', () => {
     server = await startStreamServer({
       sse(ctx) {
         if (ctx.path === '/v1/sandboxes/{id}/metrics/stream') {
-          ctx.send({ id: 'm1', event: 'sandbox.metrics', data: { id: 'm1', type: 'sandbox.metrics', sandbox_id: sandboxId, timestamp: at, cpu: { usage_percent: 12.5, cores: 2 } } });
+          ctx.send({
+            id: 'm1',
+            event: 'sandbox.metrics',
+            data: {
+              id: 'm1',
+              type: 'sandbox.metrics',
+              sandbox_id: sandboxId,
+              timestamp: at,
+              cpu: { usage_percent: 12.5, cores: 2 },
+            },
+          });
         } else {
-          ctx.send({ id: 't1', event: 'template.created', data: { id: 't1', type: 'template.created', template_id: '318', timestamp: at } });
+          ctx.send({
+            id: 't1',
+            event: 'template.created',
+            data: { id: 't1', type: 'template.created', template_id: '318', timestamp: at },
+          });
         }
       },
     });
@@ -64,8 +103,22 @@ describe('event streams', () => {
   it('build logs end by themselves when the build completes', async () => {
     server = await startStreamServer({
       sse(ctx) {
-        ctx.send({ id: 'b1', event: 'log', data: { offset: 1, message: 'Step 1/2: RUN pip install numpy', level: 'INFO', status: 'building', complete: false } });
-        ctx.send({ id: 'b2', event: 'log', data: { offset: 2, message: 'Build completed', level: 'INFO', status: 'active', complete: true } });
+        ctx.send({
+          id: 'b1',
+          event: 'log',
+          data: {
+            offset: 1,
+            message: 'Step 1/2: RUN pip install numpy',
+            level: 'INFO',
+            status: 'building',
+            complete: false,
+          },
+        });
+        ctx.send({
+          id: 'b2',
+          event: 'log',
+          data: { offset: 2, message: 'Build completed', level: 'INFO', status: 'active', complete: true },
+        });
       },
     });
     const lines: string[] = [];
@@ -87,7 +140,11 @@ describe('WebSocket routes', () => {
       },
     });
     const chunks: string[] = [];
-    const output = await runCode(agent(), { code: 'print(1)', language: 'python' }, { onStdout: (d) => chunks.push(d) });
+    const output = await runCode(
+      agent(),
+      { code: 'print(1)', language: 'python' },
+      { onStdout: (d) => chunks.push(d) },
+    );
     expect(output).toEqual({ stdout: '1\n', stderr: 'warning\n', exitCode: 0, executionTime: 0.05, success: true });
     expect(chunks).toEqual(['1\n']);
     expect(server.requests[0]!.headers.authorization).toBe('Bearer jwt-header.payload.signature');
@@ -140,21 +197,24 @@ describe('WebSocket routes', () => {
     expect(events).toEqual(['created /workspace/a.txt', 'modified /workspace/a.txt']);
   });
 
-  it.each(['/commands/stream', '/stream', '/stream/ipython'] as const)('%s: typed session from open to complete', async (path) => {
-    server = await startStreamServer({
-      async socket(ctx) {
-        await ctx.nextMessage();
-        ctx.send({ type: 'stdout', data: 'ok\n', timestamp: at });
-        ctx.send({ type: 'complete', success: true });
-      },
-    });
-    const socket = await openAgentSocket(agent(), path);
-    if (path === '/commands/stream') socket.send({ type: 'command', command: 'bash', args: ['-c', 'echo ok'] });
-    else socket.send({ type: 'execute', code: 'print("ok")' });
-    const types: string[] = [];
-    for await (const message of socket) types.push(message.type);
-    expect(types).toEqual(['stdout', 'complete']);
-  });
+  it.each(['/commands/stream', '/stream', '/stream/ipython'] as const)(
+    '%s: typed session from open to complete',
+    async (path) => {
+      server = await startStreamServer({
+        async socket(ctx) {
+          await ctx.nextMessage();
+          ctx.send({ type: 'stdout', data: 'ok\n', timestamp: at });
+          ctx.send({ type: 'complete', success: true });
+        },
+      });
+      const socket = await openAgentSocket(agent(), path);
+      if (path === '/commands/stream') socket.send({ type: 'command', command: 'bash', args: ['-c', 'echo ok'] });
+      else socket.send({ type: 'execute', code: 'print("ok")' });
+      const types: string[] = [];
+      for await (const message of socket) types.push(message.type);
+      expect(types).toEqual(['stdout', 'complete']);
+    },
+  );
 });
 
 async function first<T>(stream: AsyncIterable<T> & { close(): void }, n: number): Promise<T[]> {

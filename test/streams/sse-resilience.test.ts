@@ -11,25 +11,31 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   type BuildLogEvent,
+  createControlPlaneClient,
   type EventStreamOptions,
+  followBuildLogs,
   HopxAbortError,
   HopxConnectionError,
   HopxResponseFormatError,
   HopxTimeoutError,
   InternalServerError,
   NotFoundError,
+  openEventStream,
   type SandboxEvent,
   type ServerSentEvent,
-  createControlPlaneClient,
-  followBuildLogs,
-  openEventStream,
   streamSandboxEvents,
   streamSandboxMetrics,
   streamTemplateEvents,
 } from '../../src/index.js';
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
 import { assertMatchesSchema } from '../support/spec-schemas.js';
-import { type EventToSend, type SseContext, type StreamServer, eventText, startStreamServer } from '../support/stream-server.js';
+import {
+  type EventToSend,
+  eventText,
+  type SseContext,
+  type StreamServer,
+  startStreamServer,
+} from '../support/stream-server.js';
 import { until } from '../support/until.js';
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
@@ -85,16 +91,19 @@ function endTrackingFetch() {
     const response = await fetch(input, init);
     if (!response.body) return response;
     const reader = response.body.getReader();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) {
-          ended++;
-          controller.close();
-        } else controller.enqueue(value);
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) {
+            ended++;
+            controller.close();
+          } else controller.enqueue(value);
+        },
+        cancel: (reason) => reader.cancel(reason),
       },
-      cancel: (reason) => reader.cancel(reason),
-    }, { highWaterMark: 0 });
+      { highWaterMark: 0 },
+    );
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   return { fetch: trackingFetch, ended: () => ended };
@@ -131,7 +140,14 @@ const sandboxEvents: Route = {
   event: (n) => ({
     id: `s${n}`,
     event: 'sandbox.status_changed',
-    data: { id: `s${n}`, type: 'sandbox.status_changed', sandbox_id: sandboxId, status: n % 2 ? 'running' : 'paused', previous_status: n % 2 ? 'paused' : 'running', timestamp: at },
+    data: {
+      id: `s${n}`,
+      type: 'sandbox.status_changed',
+      sandbox_id: sandboxId,
+      status: n % 2 ? 'running' : 'paused',
+      previous_status: n % 2 ? 'paused' : 'running',
+      timestamp: at,
+    },
   }),
   open: (url, options, maxRetries) => streamSandboxEvents(client(url, maxRetries), options),
   key: sseKey,
@@ -145,9 +161,16 @@ const sandboxMetrics: Route = {
   event: (n) => ({
     id: `m${n}`,
     event: 'sandbox.metrics',
-    data: { id: `m${n}`, type: 'sandbox.metrics', sandbox_id: sandboxId, timestamp: at, cpu: { usage_percent: n, cores: 2 } },
+    data: {
+      id: `m${n}`,
+      type: 'sandbox.metrics',
+      sandbox_id: sandboxId,
+      timestamp: at,
+      cpu: { usage_percent: n, cores: 2 },
+    },
   }),
-  open: (url, options, maxRetries) => streamSandboxMetrics(client(url, maxRetries), sandboxId, { ...options, interval: 1 }),
+  open: (url, options, maxRetries) =>
+    streamSandboxMetrics(client(url, maxRetries), sandboxId, { ...options, interval: 1 }),
   key: sseKey,
 };
 
@@ -173,7 +196,14 @@ const buildLogs: Route = {
   event: (n, last = false) => ({
     id: `1187-${n}`,
     event: 'log',
-    data: { offset: n, message: `Step ${n}: RUN make ${n}`, level: 'INFO', status: last ? 'active' : 'building', complete: last, timestamp: at },
+    data: {
+      offset: n,
+      message: `Step ${n}: RUN make ${n}`,
+      level: 'INFO',
+      status: last ? 'active' : 'building',
+      complete: last,
+      timestamp: at,
+    },
   }),
   open: (url, options, maxRetries) => followBuildLogs(client(url, maxRetries), '1187', options),
   key: (item) => `1187-${(item as BuildLogEvent).offset}`,
@@ -186,7 +216,12 @@ const routeAt = (specPath: string) => allStreams.find((route) => route.specPath 
 const ids = (route: Route, ...ns: number[]) => ns.map((n) => route.event(n).id!);
 
 /** Iterates, pushing each item's key into `seen`, until `limit` items, the end, or an error. */
-async function drain(iterable: AsyncIterable<unknown>, key: (item: unknown) => string, limit = Infinity, seen: string[] = []) {
+async function drain(
+  iterable: AsyncIterable<unknown>,
+  key: (item: unknown) => string,
+  limit = Infinity,
+  seen: string[] = [],
+) {
   try {
     for await (const item of iterable) {
       seen.push(key(item));
@@ -201,38 +236,41 @@ async function drain(iterable: AsyncIterable<unknown>, key: (item: unknown) => s
 const lastEventIdHeaders = () => server!.requests.map((r) => r.headers['last-event-id']);
 
 describe('a dropped connection is resumed', () => {
-  it.each(allStreams)('$name: reconnects after retry:, sends Last-Event-ID, drops the replayed events', async (route) => {
-    const RETRY_MS = 80;
-    const seen: string[] = [];
-    const arrivals: number[] = [];
-    let droppedAt = Number.NaN;
-    server = await startSse({
-      async sse(ctx) {
-        arrivals.push(performance.now());
-        if (arrivals.length === 1) {
-          ctx.retry(RETRY_MS);
-          ctx.sendMany([1, 2, 3].map((n) => route.event(n)));
-          await until(() => seen.length === 3, 5000, 'the client to deliver three events');
-          droppedAt = performance.now();
-          ctx.drop();
-        } else {
-          // Resumes "from" the id rather than after it, and one more: events 2 and 3 come again.
-          ctx.sendMany([2, 3, 4].map((n) => route.event(n)));
-          ctx.send(route.event(5, true));
-        }
-      },
-    });
-    // A client default far below the server's retry: only honouring `retry:` makes the gap long enough.
-    const stream = route.open(server.url, { reconnectDelay: 5, idleTimeout: 5000 });
-    const { error } = await drain(stream, route.key, 5, seen);
+  it.each(allStreams)(
+    '$name: reconnects after retry:, sends Last-Event-ID, drops the replayed events',
+    async (route) => {
+      const RETRY_MS = 80;
+      const seen: string[] = [];
+      const arrivals: number[] = [];
+      let droppedAt = Number.NaN;
+      server = await startSse({
+        async sse(ctx) {
+          arrivals.push(performance.now());
+          if (arrivals.length === 1) {
+            ctx.retry(RETRY_MS);
+            ctx.sendMany([1, 2, 3].map((n) => route.event(n)));
+            await until(() => seen.length === 3, 5000, 'the client to deliver three events');
+            droppedAt = performance.now();
+            ctx.drop();
+          } else {
+            // Resumes "from" the id rather than after it, and one more: events 2 and 3 come again.
+            ctx.sendMany([2, 3, 4].map((n) => route.event(n)));
+            ctx.send(route.event(5, true));
+          }
+        },
+      });
+      // A client default far below the server's retry: only honouring `retry:` makes the gap long enough.
+      const stream = route.open(server.url, { reconnectDelay: 5, idleTimeout: 5000 });
+      const { error } = await drain(stream, route.key, 5, seen);
 
-    expect(error).toBeUndefined();
-    expect(seen).toEqual(ids(route, 1, 2, 3, 4, 5));
-    expect(lastEventIdHeaders()).toEqual([undefined, route.event(3).id]);
-    expect(arrivals[1]! - droppedAt).toBeGreaterThanOrEqual(RETRY_MS - 1);
-    if ('lastEventId' in stream) expect(stream.lastEventId).toBe(route.event(5).id);
-    await until(streamConnectionsClosed, 2000, 'the connection to close');
-  });
+      expect(error).toBeUndefined();
+      expect(seen).toEqual(ids(route, 1, 2, 3, 4, 5));
+      expect(lastEventIdHeaders()).toEqual([undefined, route.event(3).id]);
+      expect(arrivals[1]! - droppedAt).toBeGreaterThanOrEqual(RETRY_MS - 1);
+      if ('lastEventId' in stream) expect(stream.lastEventId).toBe(route.event(5).id);
+      await until(streamConnectionsClosed, 2000, 'the connection to close');
+    },
+  );
 
   it('several drops in a row, each answered by replaying the whole history: every event exactly once, in order', async () => {
     const seen: string[] = [];
@@ -304,7 +342,12 @@ describe('a dropped connection is resumed', () => {
       if (!data || !response.ok) throw new Error(`unexpected ${response.status}`);
       return data;
     };
-    const stream = openEventStream<SandboxEvent>('sandbox feed', connect, { reconnectDelay: 1000 }, (event) => event.id === 's3');
+    const stream = openEventStream<SandboxEvent>(
+      'sandbox feed',
+      connect,
+      { reconnectDelay: 1000 },
+      (event) => event.id === 's3',
+    );
     const { error } = await drain(stream, sandboxEvents.key, Infinity, seen);
 
     expect(error).toBeUndefined();
@@ -337,23 +380,29 @@ describe('a stream the server ends', () => {
     [0, 'gave up after 0 reconnects'],
     [1, 'gave up after 1 reconnect '],
     [3, 'gave up after 3 reconnects'],
-  ])('maxReconnects %i: gives up with HopxConnectionError after that many empty reconnects', async (maxReconnects, message) => {
-    server = await startSse({
-      sse(ctx) {
-        ctx.retry(20);
-        if (ctx.lastEventId === undefined) ctx.send(sandboxEvents.event(1));
-        ctx.end();
-      },
-    });
-    const { seen, error } = await drain(streamSandboxEvents(client(server.url), { maxReconnects }), sandboxEvents.key);
+  ])(
+    'maxReconnects %i: gives up with HopxConnectionError after that many empty reconnects',
+    async (maxReconnects, message) => {
+      server = await startSse({
+        sse(ctx) {
+          ctx.retry(20);
+          if (ctx.lastEventId === undefined) ctx.send(sandboxEvents.event(1));
+          ctx.end();
+        },
+      });
+      const { seen, error } = await drain(
+        streamSandboxEvents(client(server.url), { maxReconnects }),
+        sandboxEvents.key,
+      );
 
-    expect(seen).toEqual(['s1']);
-    expect(error).toBeInstanceOf(HopxConnectionError);
-    expect(error).not.toBeInstanceOf(HopxTimeoutError);
-    expect((error as Error).message).toContain(`GET /v1/sandboxes/stream: ${message}`);
-    expect((error as Error).message).toContain('the server ended the stream');
-    expect(server.requests).toHaveLength(1 + maxReconnects);
-  });
+      expect(seen).toEqual(['s1']);
+      expect(error).toBeInstanceOf(HopxConnectionError);
+      expect(error).not.toBeInstanceOf(HopxTimeoutError);
+      expect((error as Error).message).toContain(`GET /v1/sandboxes/stream: ${message}`);
+      expect((error as Error).message).toContain('the server ended the stream');
+      expect(server.requests).toHaveLength(1 + maxReconnects);
+    },
+  );
 
   it('every new event resets the count of reconnects', async () => {
     let connection = 0;
@@ -367,7 +416,10 @@ describe('a stream the server ends', () => {
         ctx.end();
       },
     });
-    const { seen, error } = await drain(streamTemplateEvents(client(server.url), { maxReconnects: 2 }), templateEvents.key);
+    const { seen, error } = await drain(
+      streamTemplateEvents(client(server.url), { maxReconnects: 2 }),
+      templateEvents.key,
+    );
 
     expect(seen).toEqual(['t1', 't2']);
     expect(error).toBeInstanceOf(HopxConnectionError);
@@ -385,7 +437,10 @@ describe('a stream the server ends', () => {
         ctx.end();
       },
     });
-    const { seen, error } = await drain(streamSandboxEvents(client(server.url), { maxReconnects: 2 }), sandboxEvents.key);
+    const { seen, error } = await drain(
+      streamSandboxEvents(client(server.url), { maxReconnects: 2 }),
+      sandboxEvents.key,
+    );
     expect(seen).toEqual(['s1']);
     expect((error as Error).message).toContain('gave up after 2 reconnects');
     expect(server.requests).toHaveLength(3);
@@ -401,47 +456,57 @@ describe('a stream the server ends', () => {
         await server!.close(); // drops this connection and stops listening
       },
     });
-    const { error } = await drain(streamSandboxEvents(client(server.url, 0), { maxReconnects: 2 }), sandboxEvents.key, Infinity, seen);
+    const { error } = await drain(
+      streamSandboxEvents(client(server.url, 0), { maxReconnects: 2 }),
+      sandboxEvents.key,
+      Infinity,
+      seen,
+    );
 
     expect(seen).toEqual(['s1']);
     expect(error).toBeInstanceOf(HopxConnectionError);
-    expect((error as Error).message).toMatch(/^GET \/v1\/sandboxes\/stream: gave up after 2 reconnects \(.*ECONNREFUSED/);
+    expect((error as Error).message).toMatch(
+      /^GET \/v1\/sandboxes\/stream: gave up after 2 reconnects \(.*ECONNREFUSED/,
+    );
     expect((error as HopxConnectionError).cause).toBeInstanceOf(HopxConnectionError);
   });
 });
 
 describe('idle timeout', () => {
-  it.each(allStreams)('$name: a server that stalls ends the iteration with HopxTimeoutError after idleTimeout', async (route) => {
-    const IDLE_MS = 150;
-    let lastEventAt = Number.NaN;
-    server = await startSse({
-      sse(ctx) {
-        ctx.sendMany([route.event(1), route.event(2)]); // then nothing, connection kept open
-      },
-    });
-    const seen: string[] = [];
-    const stream = route.open(server.url, { idleTimeout: IDLE_MS, reconnectDelay: 10 });
-    let error: unknown;
-    try {
-      for await (const item of stream) {
-        seen.push(route.key(item));
-        lastEventAt = performance.now();
+  it.each(allStreams)(
+    '$name: a server that stalls ends the iteration with HopxTimeoutError after idleTimeout',
+    async (route) => {
+      const IDLE_MS = 150;
+      let lastEventAt = Number.NaN;
+      server = await startSse({
+        sse(ctx) {
+          ctx.sendMany([route.event(1), route.event(2)]); // then nothing, connection kept open
+        },
+      });
+      const seen: string[] = [];
+      const stream = route.open(server.url, { idleTimeout: IDLE_MS, reconnectDelay: 10 });
+      let error: unknown;
+      try {
+        for await (const item of stream) {
+          seen.push(route.key(item));
+          lastEventAt = performance.now();
+        }
+      } catch (caught) {
+        error = caught;
       }
-    } catch (caught) {
-      error = caught;
-    }
-    const waited = performance.now() - lastEventAt;
+      const waited = performance.now() - lastEventAt;
 
-    expect(seen).toEqual(ids(route, 1, 2));
-    expect(error).toBeInstanceOf(HopxTimeoutError);
-    expect((error as Error).message).toBe(`${route.operation}: no data for ${IDLE_MS} ms while reading the response`);
-    expect(waited).toBeGreaterThanOrEqual(IDLE_MS - 1);
-    expect(waited).toBeLessThan(10_000); // the option, not the 60 s default
-    // A timeout is not reconnected: no request resumes after s2. (The transport may have retried a
-    // connect that a loaded machine made slower than idleTimeout; such a retry carries no Last-Event-ID.)
-    expect(lastEventIdHeaders().filter((id) => id !== undefined)).toEqual([]);
-    await until(streamConnectionsClosed, 2000, 'the stalled connection to close');
-  });
+      expect(seen).toEqual(ids(route, 1, 2));
+      expect(error).toBeInstanceOf(HopxTimeoutError);
+      expect((error as Error).message).toBe(`${route.operation}: no data for ${IDLE_MS} ms while reading the response`);
+      expect(waited).toBeGreaterThanOrEqual(IDLE_MS - 1);
+      expect(waited).toBeLessThan(10_000); // the option, not the 60 s default
+      // A timeout is not reconnected: no request resumes after s2. (The transport may have retried a
+      // connect that a loaded machine made slower than idleTimeout; such a retry carries no Last-Event-ID.)
+      expect(lastEventIdHeaders().filter((id) => id !== undefined)).toEqual([]);
+      await until(streamConnectionsClosed, 2000, 'the stalled connection to close');
+    },
+  );
 
   it.each(allStreams)('$name: heartbeat comments keep a quiet stream alive past idleTimeout', async (route) => {
     const IDLE_MS = 150;
@@ -500,7 +565,10 @@ describe('idle timeout', () => {
 
   it('no response headers within idleTimeout: HopxTimeoutError, not reconnected', async () => {
     scripted = await startScriptedServer(() => new Promise(() => {})); // never answers
-    const { seen, error } = await drain(streamSandboxEvents(client(scripted.url, 0), { idleTimeout: 150 }), sandboxEvents.key);
+    const { seen, error } = await drain(
+      streamSandboxEvents(client(scripted.url, 0), { idleTimeout: 150 }),
+      sandboxEvents.key,
+    );
     expect(seen).toEqual([]);
     expect(error).toBeInstanceOf(HopxTimeoutError);
     expect((error as Error).message).toBe('GET /v1/sandboxes/stream timed out after 150 ms');
@@ -509,31 +577,44 @@ describe('idle timeout', () => {
 });
 
 describe('AbortSignal', () => {
-  it.each(allStreams)('$name: aborting mid-stream rejects the pending next() with HopxAbortError and closes the connection', async (route) => {
-    server = await startSse({
-      sse(ctx) {
-        ctx.sendMany([route.event(1), route.event(2)]); // then holds the connection open
-      },
-    });
-    const controller = new AbortController();
-    const iterator = route.open(server.url, { signal: controller.signal })[Symbol.asyncIterator]();
-    expect(route.key((await iterator.next()).value)).toBe(route.event(1).id);
-    expect(route.key((await iterator.next()).value)).toBe(route.event(2).id);
-    const pending = iterator.next();
-    let settled = false;
-    pending.then(() => { settled = true; }, () => { settled = true; });
-    expect(settled).toBe(false);
+  it.each(allStreams)(
+    '$name: aborting mid-stream rejects the pending next() with HopxAbortError and closes the connection',
+    async (route) => {
+      server = await startSse({
+        sse(ctx) {
+          ctx.sendMany([route.event(1), route.event(2)]); // then holds the connection open
+        },
+      });
+      const controller = new AbortController();
+      const iterator = route.open(server.url, { signal: controller.signal })[Symbol.asyncIterator]();
+      expect(route.key((await iterator.next()).value)).toBe(route.event(1).id);
+      expect(route.key((await iterator.next()).value)).toBe(route.event(2).id);
+      const pending = iterator.next();
+      let settled = false;
+      pending.then(
+        () => {
+          settled = true;
+        },
+        () => {
+          settled = true;
+        },
+      );
+      expect(settled).toBe(false);
 
-    const reason = new Error('the user navigated away');
-    controller.abort(reason);
-    const error = await pending.then(() => undefined, (caught: unknown) => caught);
-    expect(error).toBeInstanceOf(HopxAbortError);
-    expect((error as Error).message).toBe(`${route.operation} was aborted`);
-    expect((error as Error).cause).toBe(reason);
-    await until(streamConnectionsClosed, 2000, 'the aborted connection to close');
-    expect(await iterator.next()).toEqual({ done: true, value: undefined });
-    expect(server.requests).toHaveLength(1);
-  });
+      const reason = new Error('the user navigated away');
+      controller.abort(reason);
+      const error = await pending.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(HopxAbortError);
+      expect((error as Error).message).toBe(`${route.operation} was aborted`);
+      expect((error as Error).cause).toBe(reason);
+      await until(streamConnectionsClosed, 2000, 'the aborted connection to close');
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      expect(server.requests).toHaveLength(1);
+    },
+  );
 
   it('aborting while waiting to reconnect rejects at once and never reconnects', async () => {
     server = await startSse({
@@ -545,7 +626,10 @@ describe('AbortSignal', () => {
     });
     const tracking = endTrackingFetch();
     const controller = new AbortController();
-    const iterator = streamSandboxEvents(createControlPlaneClient({ apiKey, baseUrl: server.url, fetch: tracking.fetch }), { signal: controller.signal })[Symbol.asyncIterator]();
+    const iterator = streamSandboxEvents(
+      createControlPlaneClient({ apiKey, baseUrl: server.url, fetch: tracking.fetch }),
+      { signal: controller.signal },
+    )[Symbol.asyncIterator]();
     expect((await iterator.next()).value?.id).toBe('s1');
     const pending = iterator.next(); // reads the end, then sleeps 20 s before reconnecting
     await until(() => tracking.ended() === 1, 2000, 'the client to read the end of the first response');
@@ -580,23 +664,33 @@ describe('leaving early', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it.each(controlPlaneStreams)('$name: close() while next() is pending resolves it as done and closes the connection', async (route) => {
-    server = await startSse({ sse: (ctx) => void ctx.send(route.event(1)) });
-    const stream = route.open(server.url, {}) as AsyncIterable<unknown> & { close(): void };
-    const iterator = stream[Symbol.asyncIterator]();
-    expect(route.key((await iterator.next()).value)).toBe(route.event(1).id);
-    const pending = iterator.next();
-    let settled = false;
-    pending.then(() => { settled = true; }, () => { settled = true; });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(settled).toBe(false);
+  it.each(controlPlaneStreams)(
+    '$name: close() while next() is pending resolves it as done and closes the connection',
+    async (route) => {
+      server = await startSse({ sse: (ctx) => void ctx.send(route.event(1)) });
+      const stream = route.open(server.url, {}) as AsyncIterable<unknown> & { close(): void };
+      const iterator = stream[Symbol.asyncIterator]();
+      expect(route.key((await iterator.next()).value)).toBe(route.event(1).id);
+      const pending = iterator.next();
+      let settled = false;
+      pending.then(
+        () => {
+          settled = true;
+        },
+        () => {
+          settled = true;
+        },
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
 
-    stream.close();
-    await expect(pending).resolves.toEqual({ done: true, value: undefined });
-    await until(streamConnectionsClosed, 2000, 'the connection to close after close()');
-    expect(await iterator.next()).toEqual({ done: true, value: undefined });
-    expect(server.requests).toHaveLength(1);
-  });
+      stream.close();
+      await expect(pending).resolves.toEqual({ done: true, value: undefined });
+      await until(streamConnectionsClosed, 2000, 'the connection to close after close()');
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      expect(server.requests).toHaveLength(1);
+    },
+  );
 
   it('break, close() and abort leave the server with no open connection at all (openConnections() reaches 0)', async () => {
     server = await startSse({
@@ -622,7 +716,10 @@ describe('leaving early', () => {
       const pending = iterator.next();
       await until(() => server!.requests.length === 3, 2000, 'all three streams to connect');
       controller.abort();
-      return pending.then(() => undefined, (error: unknown) => error);
+      return pending.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     })();
     expect((await broken).seen).toEqual(['s1']);
     expect(await closed).toEqual({ done: true, value: undefined });
@@ -652,7 +749,9 @@ describe('leaving early', () => {
       },
     });
     const tracking = endTrackingFetch();
-    const stream = streamSandboxEvents(createControlPlaneClient({ apiKey, baseUrl: server.url, fetch: tracking.fetch }));
+    const stream = streamSandboxEvents(
+      createControlPlaneClient({ apiKey, baseUrl: server.url, fetch: tracking.fetch }),
+    );
     const iterator = stream[Symbol.asyncIterator]();
     expect((await iterator.next()).value?.id).toBe('s1');
     const pending = iterator.next();
@@ -667,22 +766,29 @@ describe('leaving early', () => {
 });
 
 describe('malformed input and HTTP errors', () => {
-  it.each(allStreams)('$name: data that is not JSON is a HopxResponseFormatError naming the event id', async (route) => {
-    server = await startSse({
-      sse(ctx) {
-        ctx.send(route.event(1));
-        ctx.raw(`id: ${route.event(2).id}\nevent: ${route.event(2).event}\ndata: {"offset": 2, "message": "Step 2\n\n`);
-        ctx.send(route.event(3));
-      },
-    });
-    const { seen, error } = await drain(route.open(server.url, { reconnectDelay: 10 }), route.key);
-    expect(seen).toEqual(ids(route, 1));
-    expect(error).toBeInstanceOf(HopxResponseFormatError);
-    expect((error as Error).message).toContain(`${route.operation}: event ${route.event(2).id} carries data that is not JSON`);
-    expect((error as Error).cause).toBeInstanceOf(SyntaxError);
-    expect(server.requests).toHaveLength(1);
-    await until(streamConnectionsClosed, 2000, 'the connection to close');
-  });
+  it.each(allStreams)(
+    '$name: data that is not JSON is a HopxResponseFormatError naming the event id',
+    async (route) => {
+      server = await startSse({
+        sse(ctx) {
+          ctx.send(route.event(1));
+          ctx.raw(
+            `id: ${route.event(2).id}\nevent: ${route.event(2).event}\ndata: {"offset": 2, "message": "Step 2\n\n`,
+          );
+          ctx.send(route.event(3));
+        },
+      });
+      const { seen, error } = await drain(route.open(server.url, { reconnectDelay: 10 }), route.key);
+      expect(seen).toEqual(ids(route, 1));
+      expect(error).toBeInstanceOf(HopxResponseFormatError);
+      expect((error as Error).message).toContain(
+        `${route.operation}: event ${route.event(2).id} carries data that is not JSON`,
+      );
+      expect((error as Error).cause).toBeInstanceOf(SyntaxError);
+      expect(server.requests).toHaveLength(1);
+      await until(streamConnectionsClosed, 2000, 'the connection to close');
+    },
+  );
 
   // Guards against setting lastEventId before the data is parsed (event-stream.ts): it would then name
   // an event never delivered, and resuming from it would silently skip that event.
@@ -700,10 +806,12 @@ describe('malformed input and HTTP errors', () => {
     expect(stream.lastEventId).toBe('s1');
   });
 
-  it.each(controlPlaneStreams.flatMap((route) => [
-    { route, type: 'application/json', body: '{"data":[]}' },
-    { route, type: 'text/html; charset=utf-8', body: '<html>proxy login</html>' },
-  ]))('$route.name: a 200 of type $type is a HopxResponseFormatError, not retried', async ({ route, type, body }) => {
+  it.each(
+    controlPlaneStreams.flatMap((route) => [
+      { route, type: 'application/json', body: '{"data":[]}' },
+      { route, type: 'text/html; charset=utf-8', body: '<html>proxy login</html>' },
+    ]),
+  )('$route.name: a 200 of type $type is a HopxResponseFormatError, not retried', async ({ route, type, body }) => {
     scripted = await startScriptedServer((_req, res) => {
       res.writeHead(200, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)) }).end(body);
     });
@@ -716,20 +824,25 @@ describe('malformed input and HTTP errors', () => {
     expect(scripted.seen[0]!.url.split('?')[0]).toBe(route.path);
   });
 
-  it.each(allStreams.flatMap((route) => [
-    { route, status: 401, Class: AuthenticationError, body: { error: 'Invalid API key' } },
-    { route, status: 404, Class: NotFoundError, body: { error: 'Not found', code: 'INVALID_REQUEST' } },
-    { route, status: 500, Class: InternalServerError, body: { error: 'boom', code: 'INTERNAL_ERROR' } },
-  ]))('$route.name: HTTP $status on connect is a $Class.name, not reconnected', async ({ route, status, Class, body }) => {
-    scripted = await startScriptedServer((_req, res) => sendJson(res, status, body));
-    const { seen, error } = await drain(route.open(scripted.url, { reconnectDelay: 10 }, 0), route.key);
-    expect(seen).toEqual([]);
-    expect(error).toBeInstanceOf(Class);
-    expect((error as InstanceType<typeof Class>).status).toBe(status);
-    expect((error as Error).message).toContain(body.error);
-    expect((error as Error).message).toContain(route.operation);
-    expect(scripted.seen).toHaveLength(1);
-  });
+  it.each(
+    allStreams.flatMap((route) => [
+      { route, status: 401, Class: AuthenticationError, body: { error: 'Invalid API key' } },
+      { route, status: 404, Class: NotFoundError, body: { error: 'Not found', code: 'INVALID_REQUEST' } },
+      { route, status: 500, Class: InternalServerError, body: { error: 'boom', code: 'INTERNAL_ERROR' } },
+    ]),
+  )(
+    '$route.name: HTTP $status on connect is a $Class.name, not reconnected',
+    async ({ route, status, Class, body }) => {
+      scripted = await startScriptedServer((_req, res) => sendJson(res, status, body));
+      const { seen, error } = await drain(route.open(scripted.url, { reconnectDelay: 10 }, 0), route.key);
+      expect(seen).toEqual([]);
+      expect(error).toBeInstanceOf(Class);
+      expect((error as InstanceType<typeof Class>).status).toBe(status);
+      expect((error as Error).message).toContain(body.error);
+      expect((error as Error).message).toContain(route.operation);
+      expect(scripted.seen).toHaveLength(1);
+    },
+  );
 
   it('a 401 on a reconnect (key revoked mid-stream) ends the stream with AuthenticationError', async () => {
     const seen: string[] = [];
@@ -766,7 +879,10 @@ describe('a shared AbortSignal', () => {
     for (let i = 0; i < 50; i++) {
       const route = allStreams[i % allStreams.length]!;
       const ending = endings[Math.floor(i / allStreams.length) % endings.length]!;
-      const stream = route.open(server.url, { signal: shared.signal, idleTimeout: ending === 'idle timeout' ? 100 : 5000 });
+      const stream = route.open(server.url, {
+        signal: shared.signal,
+        idleTimeout: ending === 'idle timeout' ? 100 : 5000,
+      });
       if (ending === 'idle timeout') {
         const { seen, error } = await drain(stream, route.key);
         expect(seen).toEqual(ids(route, 1, 2));

@@ -29,7 +29,10 @@ async function flooding(count: number, then?: 'complete') {
   return flooded;
 }
 
-const agent = () => createAgentClient({ sandbox: { id: '1761048129dsaqav4n', public_host: server!.url, auth_token: 'jwt-header.payload.signature' } });
+const agent = () =>
+  createAgentClient({
+    sandbox: { id: '1761048129dsaqav4n', public_host: server!.url, auth_token: 'jwt-header.payload.signature' },
+  });
 
 /** Opens a session, reads one message, and waits until the flood has arrived (so reading is paused). */
 async function pausedSession(count: number, then?: 'complete', signal?: AbortSignal) {
@@ -61,7 +64,7 @@ describe('closing a paused WebSocket session', () => {
     expect(await closesWithinASecond()).toBeLessThan(1_000);
   });
 
-  it('the caller\'s signal closes the connection within a second', async () => {
+  it("the caller's signal closes the connection within a second", async () => {
     const controller = new AbortController();
     const { iterator } = await pausedSession(30_000, undefined, controller.signal);
     controller.abort();

@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  createAgentClient,
   HopxAbortError,
   HopxConnectionError,
   HopxError,
@@ -12,7 +13,6 @@ import {
   HopxStreamClosedError,
   HopxStreamError,
   HopxTimeoutError,
-  createAgentClient,
   openAgentSocket,
   openTerminal,
   runCode,
@@ -32,17 +32,23 @@ afterEach(async () => {
   server = undefined;
 });
 
-const agent = (host = server!.url) => createAgentClient({ sandbox: { id: sandboxId, public_host: host, auth_token: 'jwt-header.payload.signature' } });
+const agent = (host = server!.url) =>
+  createAgentClient({ sandbox: { id: sandboxId, public_host: host, auth_token: 'jwt-header.payload.signature' } });
 const stdout = (data: string) => ({ type: 'stdout', data, timestamp: at }) as const;
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => { resolve = r; });
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
 /** Everything an iteration delivers, and the error that ended it (undefined for a normal end). */
-async function drain<T>(iterable: AsyncIterable<T>, onItem?: (item: T, index: number) => void): Promise<{ items: T[]; error: unknown }> {
+async function drain<T>(
+  iterable: AsyncIterable<T>,
+  onItem?: (item: T, index: number) => void,
+): Promise<{ items: T[]; error: unknown }> {
   const items: T[] = [];
   try {
     for await (const item of iterable) {
@@ -56,13 +62,21 @@ async function drain<T>(iterable: AsyncIterable<T>, onItem?: (item: T, index: nu
 }
 
 /** The close each server-side socket saw (code and reason), in connection order. */
-interface SeenClose { code: number; reason: string }
+interface SeenClose {
+  code: number;
+  reason: string;
+}
 function watchClose(ctx: SocketContext, closes: SeenClose[]) {
   ctx.ws.on('close', (code, reason) => closes.push({ code, reason: reason.toString() }));
 }
 
 describe('server `error` message', () => {
-  const timedOut = { type: 'error', error: 'Execution timed out after 1 seconds', code: 'EXECUTION_TIMEOUT', timestamp: at } as const;
+  const timedOut = {
+    type: 'error',
+    error: 'Execution timed out after 1 seconds',
+    code: 'EXECUTION_TIMEOUT',
+    timestamp: at,
+  } as const;
 
   it('comes after the stdout frames received before it, then the iteration throws HopxStreamError', async () => {
     const closes: SeenClose[] = [];
@@ -98,7 +112,11 @@ describe('server `error` message', () => {
       },
     });
     const chunks: string[] = [];
-    const error = await runCode(agent(), { code: 'while True: print(1)', timeout: 1 }, { onStdout: (d) => chunks.push(d) }).catch((e: unknown) => e);
+    const error = await runCode(
+      agent(),
+      { code: 'while True: print(1)', timeout: 1 },
+      { onStdout: (d) => chunks.push(d) },
+    ).catch((e: unknown) => e);
     expect(chunks).toEqual(['one\n', 'two\n']);
     expect(error).toBeInstanceOf(HopxStreamError);
     expect((error as HopxStreamError).code).toBe('EXECUTION_TIMEOUT');
@@ -164,7 +182,10 @@ describe('unexpected close', () => {
         ctx.ws.terminate();
       },
     });
-    const { items, error } = await drain(await streamExecution(agent(), { code: 'print(1)' }, { pingInterval: 0 }), () => dropNow.resolve());
+    const { items, error } = await drain(
+      await streamExecution(agent(), { code: 'print(1)' }, { pingInterval: 0 }),
+      () => dropNow.resolve(),
+    );
     expect(items).toEqual([stdout('partial\n')]);
     expect(error).toBeInstanceOf(HopxConnectionError);
     expect((error as HopxConnectionError).message).toContain('WebSocket /execute/stream');
@@ -316,13 +337,17 @@ describe('idle timeout, abort, early exit', () => {
     let serverSawClose = false;
     server = await startStreamServer({
       async socket(ctx) {
-        ctx.ws.on('close', () => { serverSawClose = true; });
+        ctx.ws.on('close', () => {
+          serverSawClose = true;
+        });
         await ctx.nextMessage();
         ctx.send(stdout('started\n'));
         // then silence
       },
     });
-    const { items, error } = await drain(await streamExecution(agent(), { code: 'input()' }, { idleTimeout: 150, pingInterval: 0 }));
+    const { items, error } = await drain(
+      await streamExecution(agent(), { code: 'input()' }, { idleTimeout: 150, pingInterval: 0 }),
+    );
     expect(items).toEqual([stdout('started\n')]);
     expect(error).toBeInstanceOf(HopxTimeoutError);
     expect((error as HopxTimeoutError).message).toContain('no message for 150 ms');
@@ -332,7 +357,9 @@ describe('idle timeout, abort, early exit', () => {
 
   it('the idle timeout also applies before the first message, and runCode rejects with it', async () => {
     server = await startStreamServer({ socket: () => {} });
-    await expect(runCode(agent(), { code: 'input()' }, { idleTimeout: 120, pingInterval: 0 })).rejects.toBeInstanceOf(HopxTimeoutError);
+    await expect(runCode(agent(), { code: 'input()' }, { idleTimeout: 120, pingInterval: 0 })).rejects.toBeInstanceOf(
+      HopxTimeoutError,
+    );
   });
 
   it('signal.abort() mid-session: HopxAbortError with the reason as cause, and the server sees the close', async () => {
@@ -346,7 +373,11 @@ describe('idle timeout, abort, early exit', () => {
     });
     const controller = new AbortController();
     const reason = new Error('user pressed stop');
-    const session = await streamExecution(agent(), { code: 'input()' }, { signal: controller.signal, idleTimeout: 10_000 });
+    const session = await streamExecution(
+      agent(),
+      { code: 'input()' },
+      { signal: controller.signal, idleTimeout: 10_000 },
+    );
     // Abort while the caller waits for the next message.
     const { items, error } = await drain(session, () => setTimeout(() => controller.abort(reason), 10));
     expect(items).toEqual([stdout('working\n')]);
@@ -365,7 +396,11 @@ describe('idle timeout, abort, early exit', () => {
       },
     });
     const controller = new AbortController();
-    const error = await runCode(agent(), { code: 'input()' }, { signal: controller.signal, idleTimeout: 10_000, onStdout: () => controller.abort() }).catch((e: unknown) => e);
+    const error = await runCode(
+      agent(),
+      { code: 'input()' },
+      { signal: controller.signal, idleTimeout: 10_000, onStdout: () => controller.abort() },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HopxAbortError);
   });
 
@@ -373,7 +408,9 @@ describe('idle timeout, abort, early exit', () => {
     server = await startStreamServer({});
     const controller = new AbortController();
     controller.abort();
-    await expect(openAgentSocket(agent(), '/terminal', { signal: controller.signal })).rejects.toBeInstanceOf(HopxAbortError);
+    await expect(openAgentSocket(agent(), '/terminal', { signal: controller.signal })).rejects.toBeInstanceOf(
+      HopxAbortError,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
@@ -383,8 +420,15 @@ describe('idle timeout, abort, early exit', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     // connectTimeout would end the attempt with HopxConnectionError; the abort must come first.
-    const outcome = await openAgentSocket(agent(stalled.url), '/execute/stream', { signal: controller.signal, connectTimeout: 2_000, idleTimeout: 2_000 }).then(
-      (socket) => { socket.close(); return 'opened'; },
+    const outcome = await openAgentSocket(agent(stalled.url), '/execute/stream', {
+      signal: controller.signal,
+      connectTimeout: 2_000,
+      idleTimeout: 2_000,
+    }).then(
+      (socket) => {
+        socket.close();
+        return 'opened';
+      },
       (e: unknown) => e,
     );
     expect(outcome).toBeInstanceOf(HopxAbortError);
@@ -393,7 +437,9 @@ describe('idle timeout, abort, early exit', () => {
 
   it('connectTimeout: an upgrade that is never answered fails with HopxTimeoutError', async () => {
     const stalled = await startStalledServer();
-    const error = await openAgentSocket(agent(stalled.url), '/execute/stream', { connectTimeout: 150 }).catch((e: unknown) => e);
+    const error = await openAgentSocket(agent(stalled.url), '/execute/stream', { connectTimeout: 150 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(HopxConnectionError);
     expect(error).toBeInstanceOf(HopxTimeoutError);
   });
@@ -426,14 +472,20 @@ describe('keepalive', () => {
     let pings = 0;
     server = await startStreamServer({
       async socket(ctx) {
-        ctx.ws.on('ping', () => { pings++; });
+        ctx.ws.on('ping', () => {
+          pings++;
+        });
         await ctx.nextMessage();
         await until(() => pings >= 3);
         ctx.send(stdout('still here\n'));
         ctx.send({ type: 'complete', success: true });
       },
     });
-    const output = await runCode(agent(), { code: 'import time; time.sleep(1)' }, { pingInterval: 100, idleTimeout: 5_000 });
+    const output = await runCode(
+      agent(),
+      { code: 'import time; time.sleep(1)' },
+      { pingInterval: 100, idleTimeout: 5_000 },
+    );
     expect(output).toMatchObject({ stdout: 'still here\n', success: true });
     expect(pings).toBeGreaterThanOrEqual(3);
   });
@@ -450,7 +502,9 @@ describe('keepalive', () => {
       },
     });
     // idleTimeout is far beyond the test timeout: only the keepalive can end this session.
-    const { items, error } = await drain(await streamExecution(agent(), { code: 'print(1)' }, { pingInterval: 100, idleTimeout: 60_000 }));
+    const { items, error } = await drain(
+      await streamExecution(agent(), { code: 'print(1)' }, { pingInterval: 100, idleTimeout: 60_000 }),
+    );
     expect(stalled).toBe(true);
     expect(items).toEqual([stdout('last words\n')]);
     expect(error).toBeInstanceOf(HopxConnectionError);
@@ -533,7 +587,14 @@ describe('after the session', () => {
     cleanups.push(() => terminal.close());
     // Nobody reads `output`: exitCode alone must still learn that the session is over.
     let outcome: unknown = 'pending';
-    terminal.exitCode.then((code) => { outcome = `exit ${code}`; }, (e: unknown) => { outcome = e; });
+    terminal.exitCode.then(
+      (code) => {
+        outcome = `exit ${code}`;
+      },
+      (e: unknown) => {
+        outcome = e;
+      },
+    );
     await until(() => outcome !== 'pending', 2_000).catch(() => {});
     expect(outcome).toBeInstanceOf(HopxStreamClosedError);
   });
@@ -573,7 +634,11 @@ describe('bursts', () => {
       },
     });
     const seen: string[] = [];
-    const output = await runCode(agent(), { code: 'for i in range(500): print(f"line {i}")' }, { onStdout: (d) => seen.push(d) });
+    const output = await runCode(
+      agent(),
+      { code: 'for i in range(500): print(f"line {i}")' },
+      { onStdout: (d) => seen.push(d) },
+    );
     expect(seen).toEqual(chunks);
     expect(output).toEqual({ stdout: chunks.join(''), stderr: '', exitCode: 0, executionTime: 0.2, success: true });
   });
@@ -624,10 +689,13 @@ async function startStalledServer(): Promise<{ url: string }> {
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    tcp.close(() => resolve());
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        tcp.close(() => resolve());
+      }),
+  );
   const address = tcp.address();
   if (!address || typeof address === 'string') throw new Error('no port');
   return { url: `http://127.0.0.1:${address.port}` };

@@ -5,15 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AgentClient,
   AuthenticationError,
-  HopxApiError,
-  NotFoundError,
-  TokenExpiredError,
   createAgentClient,
   createControlPlaneClient,
+  type HopxApiError,
+  NotFoundError,
   openAgentSocket,
   openTerminal,
   runCode,
   streamExecution,
+  TokenExpiredError,
   watchFiles,
 } from '../../src/index.js';
 import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
@@ -36,16 +36,21 @@ afterEach(async () => {
 });
 
 /** An agent client holding `staleToken`, with no way to renew it. */
-const agentWithoutControlPlane = () => createAgentClient({ sandbox: { id: sandboxId, public_host: server!.url, auth_token: staleToken } });
+const agentWithoutControlPlane = () =>
+  createAgentClient({ sandbox: { id: sandboxId, public_host: server!.url, auth_token: staleToken } });
 
 /** An agent client holding `staleToken`, renewable through a scripted Control Plane that hands out `renewedToken`. */
 async function agentWithControlPlane() {
   controlPlaneServer = await startScriptedServer((req, res) => {
-    if (req.method === 'POST' && req.url === refreshPath) return sendJson(res, 200, { auth_token: renewedToken, token_expires_at: inAnHour() });
+    if (req.method === 'POST' && req.url === refreshPath)
+      return sendJson(res, 200, { auth_token: renewedToken, token_expires_at: inAnHour() });
     sendJson(res, 404, { error: `no route ${req.method} ${req.url}`, code: 'INVALID_REQUEST' });
   });
   const controlPlane = createControlPlaneClient({ apiKey, baseUrl: controlPlaneServer.url, maxRetries: 0 });
-  return createAgentClient({ sandbox: { id: sandboxId, public_host: server!.url, auth_token: staleToken, token_expires_at: inAnHour() }, controlPlane });
+  return createAgentClient({
+    sandbox: { id: sandboxId, public_host: server!.url, auth_token: staleToken, token_expires_at: inAnHour() },
+    controlPlane,
+  });
 }
 
 /** A well-behaved /execute/stream session: one stdout chunk, then complete. */
@@ -76,8 +81,16 @@ const openers = [
 describe('refused upgrade: 404', () => {
   it.each(openers)('%s rejects with NotFoundError (status 404) and makes one attempt', async (_name, path, open) => {
     let sessions = 0;
-    server = await startStreamServer({ upgrade: () => 404, socket: () => { sessions++; } });
-    const error = await open(agentWithoutControlPlane()).then(() => undefined, (e: unknown) => e);
+    server = await startStreamServer({
+      upgrade: () => 404,
+      socket: () => {
+        sessions++;
+      },
+    });
+    const error = await open(agentWithoutControlPlane()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NotFoundError);
     const notFound = error as NotFoundError;
     expect(notFound.status).toBe(404);
@@ -101,7 +114,10 @@ describe('refused upgrade: 404', () => {
 describe('refused upgrade: 401', () => {
   it('without a Control Plane client: TokenExpiredError (TOKEN_EXPIRED) after exactly one attempt', async () => {
     server = await startStreamServer({ upgrade: () => 401 });
-    const error = await streamExecution(agentWithoutControlPlane(), { code: 'print(1)' }).then(() => undefined, (e: unknown) => e);
+    const error = await streamExecution(agentWithoutControlPlane(), { code: 'print(1)' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TokenExpiredError);
     expect(error).toBeInstanceOf(AuthenticationError);
     const expired = error as TokenExpiredError;
@@ -128,7 +144,10 @@ describe('refused upgrade: 401', () => {
     const agent = await agentWithControlPlane();
     const output = await runCode(agent, { code: 'print("ok")' });
     expect(output).toMatchObject({ stdout: 'ok\n', success: true });
-    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${staleToken}`, `Bearer ${renewedToken}`]);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${staleToken}`,
+      `Bearer ${renewedToken}`,
+    ]);
     const refreshes = controlPlaneServer!.seenAt(refreshPath);
     expect(refreshes).toHaveLength(1);
     expect(refreshes[0]!.method).toBe('POST');
@@ -145,19 +164,34 @@ describe('refused upgrade: 401', () => {
     const agent = await agentWithControlPlane();
     await runCode(agent, { code: 'print("ok")' });
     await runCode(agent, { code: 'print("ok")' });
-    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${staleToken}`, `Bearer ${renewedToken}`, `Bearer ${renewedToken}`]);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${staleToken}`,
+      `Bearer ${renewedToken}`,
+      `Bearer ${renewedToken}`,
+    ]);
     expect(controlPlaneServer!.seenAt(refreshPath)).toHaveLength(1);
   });
 
   it('a second 401 is final: TokenExpiredError, one refresh, two upgrade attempts', async () => {
     let sessions = 0;
-    server = await startStreamServer({ upgrade: () => 401, socket: () => { sessions++; } });
+    server = await startStreamServer({
+      upgrade: () => 401,
+      socket: () => {
+        sessions++;
+      },
+    });
     const agent = await agentWithControlPlane();
-    const error = await openAgentSocket(agent, '/terminal').then(() => undefined, (e: unknown) => e);
+    const error = await openAgentSocket(agent, '/terminal').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TokenExpiredError);
     expect((error as HopxApiError).status).toBe(401);
     expect((error as HopxApiError).code).toBe('TOKEN_EXPIRED');
-    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${staleToken}`, `Bearer ${renewedToken}`]);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${staleToken}`,
+      `Bearer ${renewedToken}`,
+    ]);
     expect(controlPlaneServer!.seenAt(refreshPath)).toHaveLength(1);
     expect(sessions).toBe(0);
     expectNoApiKeyInUpgrades();
@@ -165,10 +199,18 @@ describe('refused upgrade: 401', () => {
 
   it('a failed token refresh is reported as the Control Plane error, after one upgrade attempt', async () => {
     server = await startStreamServer({ upgrade: () => 401 });
-    controlPlaneServer = await startScriptedServer((_req, res) => sendJson(res, 404, { error: `Sandbox ${sandboxId} not found`, code: 'SANDBOX_NOT_FOUND' }));
+    controlPlaneServer = await startScriptedServer((_req, res) =>
+      sendJson(res, 404, { error: `Sandbox ${sandboxId} not found`, code: 'SANDBOX_NOT_FOUND' }),
+    );
     const controlPlane = createControlPlaneClient({ apiKey, baseUrl: controlPlaneServer.url, maxRetries: 0 });
-    const agent = createAgentClient({ sandbox: { id: sandboxId, public_host: server.url, auth_token: staleToken, token_expires_at: inAnHour() }, controlPlane });
-    const error = await openAgentSocket(agent, '/execute/stream').then(() => undefined, (e: unknown) => e);
+    const agent = createAgentClient({
+      sandbox: { id: sandboxId, public_host: server.url, auth_token: staleToken, token_expires_at: inAnHour() },
+      controlPlane,
+    });
+    const error = await openAgentSocket(agent, '/execute/stream').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as HopxApiError).code).toBe('SANDBOX_NOT_FOUND');
     expect(server.requests).toHaveLength(1);

@@ -1,7 +1,7 @@
 // A tiny HTTP server on 127.0.0.1 whose every answer a test scripts, and which records every request
 // it saw (method, URL, headers, body, arrival time). For faults Prism cannot produce: resets, stalls,
 // malformed bodies, retry headers.
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface SeenRequest {
@@ -12,7 +12,11 @@ export interface SeenRequest {
   at: number;
 }
 
-export type Handler = (req: IncomingMessage & { body: Buffer }, res: ServerResponse, seen: SeenRequest[]) => void | Promise<void>;
+export type Handler = (
+  req: IncomingMessage & { body: Buffer },
+  res: ServerResponse,
+  seen: SeenRequest[],
+) => void | Promise<void>;
 
 export interface ScriptedServer {
   url: string;
@@ -31,7 +35,9 @@ export interface RawServer {
  * The bare server: the handler gets the request unread (for tests that watch a body arrive as a
  * stream). Binds 127.0.0.1 on a free port; close() drops every open connection.
  */
-export async function startRawServer(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<RawServer> {
+export async function startRawServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
+): Promise<RawServer> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     Promise.resolve(handler(req, res)).catch((error) => {
@@ -47,10 +53,11 @@ export async function startRawServer(handler: (req: IncomingMessage, res: Server
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -72,9 +79,18 @@ export async function startScriptedServer(handler: Handler): Promise<ScriptedSer
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text).toString(), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text).toString(),
+    ...headers,
+  });
   res.end(text);
 }
 

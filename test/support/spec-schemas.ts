@@ -28,7 +28,9 @@ export function validatorFor(schemaName: string): ValidateFunction {
 export function assertMatchesSchema(schemaName: string, value: unknown): void {
   const validate = validatorFor(schemaName);
   if (!validate(value)) {
-    throw new Error(`not a valid ${schemaName}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 300)}`);
+    throw new Error(
+      `not a valid ${schemaName}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 300)}`,
+    );
   }
 }
 
@@ -38,12 +40,18 @@ const refName = (ref: string) => ref.replace('#/components/schemas/', '');
 export const socketSchemas: Record<string, { client: string; server: string }> = Object.fromEntries(
   Object.entries<any>(spec.paths)
     .filter(([, item]) => item.get?.['x-websocket'])
-    .map(([path, item]) => [path, { client: refName(item.get['x-websocket'].client), server: refName(item.get['x-websocket'].server) }]),
+    .map(([path, item]) => [
+      path,
+      { client: refName(item.get['x-websocket'].client), server: refName(item.get['x-websocket'].server) },
+    ]),
 );
 
 /** The event payload schema of each event-stream route, read from its contentSchema. */
 export const eventSchemas: Record<string, string> = Object.fromEntries(
   Object.entries<any>(spec.paths)
     .filter(([, item]) => item.get?.responses?.['200']?.content?.['text/event-stream'])
-    .map(([path, item]) => [path, refName(item.get.responses['200'].content['text/event-stream'].schema.contentSchema.$ref)]),
+    .map(([path, item]) => [
+      path,
+      refName(item.get.responses['200'].content['text/event-stream'].schema.contentSchema.$ref),
+    ]),
 );

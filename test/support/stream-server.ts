@@ -2,7 +2,7 @@
 // over HTTP and the agent's WebSocket routes over `ws`, on 127.0.0.1. Every event and frame it sends,
 // and every message it receives, is checked against the spec's component schemas, so the tests can
 // only pass on traffic that openapi.yaml describes.
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { assertMatchesSchema, eventSchemas, socketSchemas } from './spec-schemas.js';
@@ -91,7 +91,9 @@ export async function startStreamServer(handlers: StreamHandlers): Promise<Strea
     requests.push({ path: path ?? req.url ?? '', headers: req.headers });
     track(req.socket);
     if (!path || !eventSchemas[path] || !handlers.sse) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no stream at ${req.url}`, code: 'INVALID_REQUEST' }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: `no stream at ${req.url}`, code: 'INVALID_REQUEST' }));
       return;
     }
     const schema = eventSchemas[path]!;
@@ -101,7 +103,9 @@ export async function startStreamServer(handlers: StreamHandlers): Promise<Strea
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
     const ctx: SseContext = {
-      path, req, res,
+      path,
+      req,
+      res,
       lastEventId: req.headers['last-event-id'] as string | undefined,
       send: (event) => {
         assertMatchesSchema(schema, event.data);
@@ -136,10 +140,22 @@ export async function startStreamServer(handlers: StreamHandlers): Promise<Strea
     track(socket as Socket);
     const path = specPathOf(req.url ?? '');
     requests.push({ path: path ?? req.url ?? '', headers: req.headers });
-    const refused = !path || !socketSchemas[path] ? 404 : handlers.upgrade ? handlers.upgrade(req) : /^Bearer \S+$/.test(req.headers.authorization ?? '') ? undefined : 401;
+    const refused =
+      !path || !socketSchemas[path]
+        ? 404
+        : handlers.upgrade
+          ? handlers.upgrade(req)
+          : /^Bearer \S+$/.test(req.headers.authorization ?? '')
+            ? undefined
+            : 401;
     if (refused) {
-      const body = JSON.stringify({ error: refused === 404 ? `no WebSocket route at ${req.url}` : 'Sandbox token has expired', code: refused === 404 ? 'INVALID_REQUEST' : 'TOKEN_EXPIRED' });
-      socket.end(`HTTP/1.1 ${refused} ${refused === 404 ? 'Not Found' : 'Unauthorized'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      const body = JSON.stringify({
+        error: refused === 404 ? `no WebSocket route at ${req.url}` : 'Sandbox token has expired',
+        code: refused === 404 ? 'INVALID_REQUEST' : 'TOKEN_EXPIRED',
+      });
+      socket.end(
+        `HTTP/1.1 ${refused} ${refused === 404 ? 'Not Found' : 'Unauthorized'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -158,11 +174,15 @@ export async function startStreamServer(handlers: StreamHandlers): Promise<Strea
         }
       });
       const ctx: SocketContext = {
-        path: path!, req, ws, received,
-        nextMessage: () => new Promise((resolve) => {
-          if (consumed < received.length) resolve(received[consumed++]);
-          else waiting.push(resolve);
-        }),
+        path: path!,
+        req,
+        ws,
+        received,
+        nextMessage: () =>
+          new Promise((resolve) => {
+            if (consumed < received.length) resolve(received[consumed++]);
+            else waiting.push(resolve);
+          }),
         send: (message) => {
           assertMatchesSchema(server, message);
           ws.send(JSON.stringify(message));
@@ -186,11 +206,12 @@ export async function startStreamServer(handlers: StreamHandlers): Promise<Strea
     url: `http://127.0.0.1:${port}`,
     openConnections: () => streamSockets.size,
     requests,
-    close: () => new Promise((resolve) => {
-      for (const ws of wss.clients) ws.terminate();
-      for (const socket of sockets) socket.destroy();
-      wss.close();
-      http.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        for (const socket of sockets) socket.destroy();
+        wss.close();
+        http.close(() => resolve());
+      }),
   };
 }

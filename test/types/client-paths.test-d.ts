@@ -1,20 +1,20 @@
 // Type tests: each client only accepts its own host's paths, with the methods the spec gives them.
 // Every `@ts-expect-error` below is checked by the compiler (an unused one is itself an error).
 import { describe, expectTypeOf, test } from 'vitest';
+import type { AgentInfo, HealthResponse, Sandbox, SandboxList } from '../../src/index.js';
 import {
   type AgentClient,
   type AgentPaths,
   type ControlPlaneClient,
   type ControlPlanePaths,
+  createAgentClient,
+  createControlPlaneClient,
   type PagedPath,
+  type paths,
   type ThrowingAgentClient,
   type ThrowingControlPlaneClient,
   type WebSocketPath,
-  type paths,
-  createAgentClient,
-  createControlPlaneClient,
 } from '../../src/index.js';
-import type { AgentInfo, HealthResponse, Sandbox, SandboxList } from '../../src/index.js';
 
 declare const controlPlane: ControlPlaneClient;
 declare const agent: AgentClient;
@@ -26,7 +26,9 @@ const sandbox = { id: '1761048129dsaqav4n', public_host: 'https://7777-x.vms.hop
 describe('the path split', () => {
   test('Control Plane paths are exactly /v1/... and /health', () => {
     expectTypeOf<keyof ControlPlanePaths>().toEqualTypeOf<Extract<keyof paths, `/v1/${string}` | '/health'>>();
-    expectTypeOf<'/v1/sandboxes' | '/v1/sandboxes/{id}' | '/v1/templates' | '/health'>().toExtend<keyof ControlPlanePaths>();
+    expectTypeOf<'/v1/sandboxes' | '/v1/sandboxes/{id}' | '/v1/templates' | '/health'>().toExtend<
+      keyof ControlPlanePaths
+    >();
     expectTypeOf<'/execute'>().not.toExtend<keyof ControlPlanePaths>();
   });
 
@@ -51,8 +53,12 @@ describe('the path split', () => {
 describe('the Control Plane client', () => {
   test('calls its own paths', () => {
     expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes')).resolves.toEqualTypeOf<SandboxList>();
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id: sandbox.id } } })).resolves.toEqualTypeOf<Sandbox>();
-    expectTypeOf(controlPlaneOrThrow.GET('/health')).resolves.toHaveProperty('status').toEqualTypeOf<HealthResponse['status']>();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id: sandbox.id } } }),
+    ).resolves.toEqualTypeOf<Sandbox>();
+    expectTypeOf(controlPlaneOrThrow.GET('/health'))
+      .resolves.toHaveProperty('status')
+      .toEqualTypeOf<HealthResponse['status']>();
   });
 
   test('refuses agent paths', () => {
@@ -79,7 +85,10 @@ describe('the Control Plane client', () => {
     // @ts-expect-error `/v1/sandboxes/{id}` has GET and DELETE, no POST
     controlPlane.POST('/v1/sandboxes/{id}', { params: { path: { id: sandbox.id } } });
     // @ts-expect-error `/v1/sandboxes/{id}/timeout` is PUT, not PATCH (the Control Plane has no PATCH route at all)
-    controlPlaneOrThrow.PATCH('/v1/sandboxes/{id}/timeout', { params: { path: { id: sandbox.id } }, body: { timeout_seconds: 60 } });
+    controlPlaneOrThrow.PATCH('/v1/sandboxes/{id}/timeout', {
+      params: { path: { id: sandbox.id } },
+      body: { timeout_seconds: 60 },
+    });
     // Without a second argument the wrong method is still refused (reported as a missing argument).
     // @ts-expect-error `/v1/sandboxes` has no DELETE
     controlPlane.DELETE('/v1/sandboxes');
@@ -89,7 +98,9 @@ describe('the Control Plane client', () => {
 describe('the agent client', () => {
   test('calls its own paths, /health included', () => {
     expectTypeOf(agentOrThrow.GET('/info')).resolves.toEqualTypeOf<AgentInfo>();
-    expectTypeOf(agentOrThrow.GET('/health')).resolves.toHaveProperty('status').toEqualTypeOf<'ok' | 'healthy' | (string & {}) | undefined>();
+    expectTypeOf(agentOrThrow.GET('/health'))
+      .resolves.toHaveProperty('status')
+      .toEqualTypeOf<'ok' | 'healthy' | (string & {}) | undefined>();
   });
 
   test('refuses Control Plane paths', () => {

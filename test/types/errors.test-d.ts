@@ -2,22 +2,22 @@
 // Every `@ts-expect-error` below is checked by the compiler.
 import { describe, expectTypeOf, test } from 'vitest';
 import {
+  type AuthenticationError,
+  apiErrorFrom,
   type ErrorBody,
   type ErrorCode,
-  AuthenticationError,
   FileNotFoundError,
-  GoneError,
+  type GoneError,
   HopxApiError,
-  HopxConnectionError,
+  type HopxConnectionError,
   HopxError,
-  HopxTimeoutError,
-  InternalServerError,
+  type HopxTimeoutError,
+  type InternalServerError,
   NotFoundError,
-  SandboxExpiredError,
-  SandboxNotFoundError,
-  ServiceUnavailableError,
-  TokenExpiredError,
-  apiErrorFrom,
+  type SandboxExpiredError,
+  type SandboxNotFoundError,
+  type ServiceUnavailableError,
+  type TokenExpiredError,
 } from '../../src/index.js';
 
 declare const caught: unknown;

@@ -5,16 +5,16 @@ import { describe, expectTypeOf, test } from 'vitest';
 import {
   type AgentClient,
   type ControlPlaneClient,
-  type DisplayData,
-  type RichOutput,
-  type ThrowingAgentClient,
-  type ThrowingControlPlaneClient,
   type components,
+  type DisplayData,
   downloadFile,
   openAgentSocket,
   openTerminal,
+  type RichOutput,
   runCode,
   streamExecution,
+  type ThrowingAgentClient,
+  type ThrowingControlPlaneClient,
   uploadFile,
   watchFiles,
 } from '../../src/index.js';
@@ -56,7 +56,7 @@ describe('helpers take agent clients only', () => {
 });
 
 describe('one name, one meaning', () => {
-  test('RichOutput is the spec\'s schema; DisplayData is the decoded view', () => {
+  test("RichOutput is the spec's schema; DisplayData is the decoded view", () => {
     expectTypeOf<RichOutput>().toEqualTypeOf<components['schemas']['RichOutput']>();
     expectTypeOf<DisplayData>().not.toEqualTypeOf<RichOutput>();
     expectTypeOf<Extract<DisplayData, { type: 'image/png' }>>().toEqualTypeOf<{ type: 'image/png'; base64: string }>();

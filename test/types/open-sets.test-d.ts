@@ -18,7 +18,9 @@ declare const controlPlane: ThrowingControlPlaneClient;
 describe('open sets of strings', () => {
   test('keep the known values as literals (autocompletion), plus any string', () => {
     expectTypeOf<SandboxStatus>().toEqualTypeOf<'creating' | 'running' | 'paused' | 'stopped' | (string & {})>();
-    expectTypeOf<TemplateBuildStatus>().toEqualTypeOf<'building' | 'active' | 'success' | 'completed' | 'failed' | (string & {})>();
+    expectTypeOf<TemplateBuildStatus>().toEqualTypeOf<
+      'building' | 'active' | 'success' | 'completed' | 'failed' | (string & {})
+    >();
     // The literals survive: the type has not collapsed to plain `string`.
     expectTypeOf<Extract<SandboxStatus, 'running'>>().toEqualTypeOf<'running'>();
     expectTypeOf<Extract<ErrorCode, 'FILE_NOT_FOUND'>>().toEqualTypeOf<'FILE_NOT_FOUND'>();

@@ -5,6 +5,7 @@ import type {
   AgentClient,
   CallOptions,
   ControlPlaneClient,
+  components,
   ExecuteRequest,
   ExecuteResponse,
   FileResponse,
@@ -13,7 +14,6 @@ import type {
   SandboxList,
   ThrowingAgentClient,
   ThrowingControlPlaneClient,
-  components,
 } from '../../src/index.js';
 import { paginate } from '../../src/index.js';
 
@@ -27,13 +27,15 @@ const id = '1761048129dsaqav4n';
 
 describe('path parameters', () => {
   test('the right path params compile', () => {
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id } } })).resolves.toEqualTypeOf<Sandbox>();
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/templates/{name}', { params: { path: { name: 'code-interpreter' } } })).resolves.toEqualTypeOf<
-      components['schemas']['Template']
-    >();
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/templates/build/{buildID}/status', { params: { path: { buildID: 'b-1' } } })).resolves.toEqualTypeOf<
-      components['schemas']['BuildStatusResponse']
-    >();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id } } }),
+    ).resolves.toEqualTypeOf<Sandbox>();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/templates/{name}', { params: { path: { name: 'code-interpreter' } } }),
+    ).resolves.toEqualTypeOf<components['schemas']['Template']>();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/templates/build/{buildID}/status', { params: { path: { buildID: 'b-1' } } }),
+    ).resolves.toEqualTypeOf<components['schemas']['BuildStatusResponse']>();
   });
 
   test('missing path params do not compile', () => {
@@ -64,12 +66,16 @@ describe('path parameters', () => {
 describe('query parameters', () => {
   test('the right query compiles', () => {
     expectTypeOf(
-      controlPlaneOrThrow.GET('/v1/sandboxes', { params: { query: { limit: 10, status: 'running', region: 'eu-1001', cursor: 'c1' } } }),
+      controlPlaneOrThrow.GET('/v1/sandboxes', {
+        params: { query: { limit: 10, status: 'running', region: 'eu-1001', cursor: 'c1' } },
+      }),
     ).resolves.toEqualTypeOf<SandboxList>();
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes', { params: { query: {} } })).resolves.toEqualTypeOf<SandboxList>();
-    expectTypeOf(agentOrThrow.GET('/files/read', { params: { query: { path: '/workspace/a.txt' } } })).resolves.toEqualTypeOf<
-      components['schemas']['FileContent']
-    >();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/sandboxes', { params: { query: {} } }),
+    ).resolves.toEqualTypeOf<SandboxList>();
+    expectTypeOf(
+      agentOrThrow.GET('/files/read', { params: { query: { path: '/workspace/a.txt' } } }),
+    ).resolves.toEqualTypeOf<components['schemas']['FileContent']>();
   });
 
   test('wrong query types and enum values do not compile', () => {
@@ -102,14 +108,28 @@ describe('query parameters', () => {
 
 describe('request bodies', () => {
   test('the right body compiles', () => {
-    expectTypeOf(agentOrThrow.POST('/execute', { body: { code: 'print(1)' } })).resolves.toEqualTypeOf<ExecuteResponse>();
     expectTypeOf(
-      agentOrThrow.POST('/execute', { body: { code: 'print(1)', language: 'python', timeout: 30, env: { A: 'b' }, workdir: '/workspace' } }),
+      agentOrThrow.POST('/execute', { body: { code: 'print(1)' } }),
     ).resolves.toEqualTypeOf<ExecuteResponse>();
-    expectTypeOf(agent.POST('/execute', { body: { code: 'print(1)' } })).resolves.toHaveProperty('data').toEqualTypeOf<ExecuteResponse | undefined>();
-    expectTypeOf(controlPlaneOrThrow.PUT('/v1/sandboxes/{id}/timeout', { params: { path: { id } }, body: { timeout_seconds: 600 } }))
-      .resolves.toHaveProperty('timeout_seconds').toEqualTypeOf<number | null | undefined>();
-    expectTypeOf(agentOrThrow.POST('/files/write', { body: { path: '/workspace/a.txt', content: 'aGk=', encoding: 'base64' } })).resolves.toEqualTypeOf<FileResponse>();
+    expectTypeOf(
+      agentOrThrow.POST('/execute', {
+        body: { code: 'print(1)', language: 'python', timeout: 30, env: { A: 'b' }, workdir: '/workspace' },
+      }),
+    ).resolves.toEqualTypeOf<ExecuteResponse>();
+    expectTypeOf(agent.POST('/execute', { body: { code: 'print(1)' } }))
+      .resolves.toHaveProperty('data')
+      .toEqualTypeOf<ExecuteResponse | undefined>();
+    expectTypeOf(
+      controlPlaneOrThrow.PUT('/v1/sandboxes/{id}/timeout', {
+        params: { path: { id } },
+        body: { timeout_seconds: 600 },
+      }),
+    )
+      .resolves.toHaveProperty('timeout_seconds')
+      .toEqualTypeOf<number | null | undefined>();
+    expectTypeOf(
+      agentOrThrow.POST('/files/write', { body: { path: '/workspace/a.txt', content: 'aGk=', encoding: 'base64' } }),
+    ).resolves.toEqualTypeOf<FileResponse>();
   });
 
   test('a missing body or a missing required body field does not compile', () => {
@@ -150,7 +170,9 @@ describe('request bodies', () => {
     expectTypeOf(agentOrThrow.POST('/execute', { body })).resolves.toEqualTypeOf<ExecuteResponse>();
     // @ts-expect-error `framerate` is not a field of RecordingStartRequest (the field is `fps`)
     agent.POST('/desktop/recording/start', { body: { format: 'mp4', framerate: 30 } satisfies RecordingStartRequest });
-    expectTypeOf(agentOrThrow.POST('/execute', { body: { code: 'print(1)', language: 'python' } satisfies ExecuteRequest })).resolves.toEqualTypeOf<ExecuteResponse>();
+    expectTypeOf(
+      agentOrThrow.POST('/execute', { body: { code: 'print(1)', language: 'python' } satisfies ExecuteRequest }),
+    ).resolves.toEqualTypeOf<ExecuteResponse>();
   });
 
   test('a body where the operation has none does not compile', () => {
@@ -164,11 +186,17 @@ describe('request bodies', () => {
 describe('file upload (multipart)', () => {
   test('`file` takes a Blob (or a File)', () => {
     expectTypeOf<components['schemas']['FileUploadForm']['file']>().toEqualTypeOf<Blob>();
-    expectTypeOf(agentOrThrow.POST('/files/upload', { body: { file: new Blob(['hello']), path: '/workspace/hello.txt' } })).resolves.toEqualTypeOf<FileResponse>();
-    expectTypeOf(agentOrThrow.POST('/files/upload', { body: { file: new File(['hello'], 'hello.txt'), path: '/workspace/hello.txt' } })).resolves.toEqualTypeOf<FileResponse>();
-    expectTypeOf(agent.POST('/files/upload', { body: { file: new Blob(['x']), path: '/workspace/x' } })).resolves.toHaveProperty('data').toEqualTypeOf<
-      FileResponse | undefined
-    >();
+    expectTypeOf(
+      agentOrThrow.POST('/files/upload', { body: { file: new Blob(['hello']), path: '/workspace/hello.txt' } }),
+    ).resolves.toEqualTypeOf<FileResponse>();
+    expectTypeOf(
+      agentOrThrow.POST('/files/upload', {
+        body: { file: new File(['hello'], 'hello.txt'), path: '/workspace/hello.txt' },
+      }),
+    ).resolves.toEqualTypeOf<FileResponse>();
+    expectTypeOf(agent.POST('/files/upload', { body: { file: new Blob(['x']), path: '/workspace/x' } }))
+      .resolves.toHaveProperty('data')
+      .toEqualTypeOf<FileResponse | undefined>();
   });
 
   test('`file` does not take a string or raw bytes, and `path` is required', () => {
@@ -187,15 +215,40 @@ describe('per-call options', () => {
   });
 
   test('timeout, maxRetries and signal compile next to params and body', () => {
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes', { timeout: 5000, maxRetries: 0, signal })).resolves.toEqualTypeOf<SandboxList>();
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id } }, timeout: 5000, maxRetries: 0, signal })).resolves.toEqualTypeOf<Sandbox>();
-    expectTypeOf(agentOrThrow.POST('/execute', { body: { code: 'print(1)' }, timeout: 5000, maxRetries: 0, signal })).resolves.toEqualTypeOf<ExecuteResponse>();
-    expectTypeOf(agent.POST('/execute', { body: { code: 'print(1)' }, timeout: 150_000, maxRetries: 3, signal: AbortSignal.timeout(1000) }))
-      .resolves.toHaveProperty('data').toEqualTypeOf<ExecuteResponse | undefined>();
-    expectTypeOf(controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } }, maxRetries: 0, headers: { 'X-Trace': 'a' } }))
-      .resolves.toHaveProperty('data').toEqualTypeOf<Sandbox | undefined>();
-    expectTypeOf(controlPlaneOrThrow.DELETE('/v1/sandboxes/{id}', { params: { path: { id } }, timeout: 10_000, maxRetries: 0, signal }))
-      .resolves.toHaveProperty('status').toEqualTypeOf<components['schemas']['SandboxStatus'] | undefined>();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/sandboxes', { timeout: 5000, maxRetries: 0, signal }),
+    ).resolves.toEqualTypeOf<SandboxList>();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id } }, timeout: 5000, maxRetries: 0, signal }),
+    ).resolves.toEqualTypeOf<Sandbox>();
+    expectTypeOf(
+      agentOrThrow.POST('/execute', { body: { code: 'print(1)' }, timeout: 5000, maxRetries: 0, signal }),
+    ).resolves.toEqualTypeOf<ExecuteResponse>();
+    expectTypeOf(
+      agent.POST('/execute', {
+        body: { code: 'print(1)' },
+        timeout: 150_000,
+        maxRetries: 3,
+        signal: AbortSignal.timeout(1000),
+      }),
+    )
+      .resolves.toHaveProperty('data')
+      .toEqualTypeOf<ExecuteResponse | undefined>();
+    expectTypeOf(
+      controlPlane.GET('/v1/sandboxes/{id}', { params: { path: { id } }, maxRetries: 0, headers: { 'X-Trace': 'a' } }),
+    )
+      .resolves.toHaveProperty('data')
+      .toEqualTypeOf<Sandbox | undefined>();
+    expectTypeOf(
+      controlPlaneOrThrow.DELETE('/v1/sandboxes/{id}', {
+        params: { path: { id } },
+        timeout: 10_000,
+        maxRetries: 0,
+        signal,
+      }),
+    )
+      .resolves.toHaveProperty('status')
+      .toEqualTypeOf<components['schemas']['SandboxStatus'] | undefined>();
   });
 
   test('options of the wrong type do not compile', () => {
@@ -214,9 +267,14 @@ describe('per-call options', () => {
   });
 
   test('paginate takes the same options, plus the page query without `cursor`', () => {
-    expectTypeOf(paginate(controlPlane, '/v1/sandboxes', { query: { status: 'running', limit: 50 }, timeout: 5000, maxRetries: 0, signal })).toEqualTypeOf<
-      AsyncGenerator<Sandbox, void, undefined>
-    >();
+    expectTypeOf(
+      paginate(controlPlane, '/v1/sandboxes', {
+        query: { status: 'running', limit: 50 },
+        timeout: 5000,
+        maxRetries: 0,
+        signal,
+      }),
+    ).toEqualTypeOf<AsyncGenerator<Sandbox, void, undefined>>();
     // @ts-expect-error `timeout` is a number
     paginate(controlPlane, '/v1/sandboxes', { timeout: '5s' });
     // @ts-expect-error a SandboxStatus is a string, not a boolean

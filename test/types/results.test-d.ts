@@ -4,21 +4,21 @@ import { describe, expectTypeOf, test } from 'vitest';
 import {
   type AgentClient,
   type ControlPlaneClient,
+  type EnvVarsUpdateResponse,
   type ErrorBody,
   type ErrorCode,
-  type EnvVarsUpdateResponse,
   type ErrorResponse,
   type ErrorResponseFlat,
   type ExecuteResponse,
+  errorOf,
+  type HopxApiError,
   type PageItem,
+  paginate,
   type Sandbox,
   type SandboxList,
   type TemplateBuildLogs,
   type ThrowingAgentClient,
   type ThrowingControlPlaneClient,
-  HopxApiError,
-  errorOf,
-  paginate,
 } from '../../src/index.js';
 
 declare const controlPlane: ControlPlaneClient;
@@ -65,9 +65,15 @@ describe('the { data, error } style', () => {
 
   test('other operations type their own bodies', async () => {
     expectTypeOf((await controlPlane.GET('/v1/sandboxes')).data).toEqualTypeOf<SandboxList | undefined>();
-    expectTypeOf((await controlPlane.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } })).data).toEqualTypeOf<Sandbox | undefined>();
-    expectTypeOf((await agent.POST('/execute', { body: { code: 'print(1)' } })).data).toEqualTypeOf<ExecuteResponse | undefined>();
-    expectTypeOf((await agent.POST('/execute', { body: { code: 'print(1)' } })).error).toEqualTypeOf<ErrorResponseFlat | undefined>();
+    expectTypeOf(
+      (await controlPlane.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } })).data,
+    ).toEqualTypeOf<Sandbox | undefined>();
+    expectTypeOf((await agent.POST('/execute', { body: { code: 'print(1)' } })).data).toEqualTypeOf<
+      ExecuteResponse | undefined
+    >();
+    expectTypeOf((await agent.POST('/execute', { body: { code: 'print(1)' } })).error).toEqualTypeOf<
+      ErrorResponseFlat | undefined
+    >();
   });
 
   test('errorOf turns a failed result into a HopxApiError', async () => {
@@ -85,10 +91,16 @@ describe('the { data, error } style', () => {
 
 describe('the throwing style', () => {
   test('resolves to the success body itself', () => {
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id } } })).resolves.toEqualTypeOf<Sandbox>();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/sandboxes/{id}', { params: { path: { id } } }),
+    ).resolves.toEqualTypeOf<Sandbox>();
     expectTypeOf(controlPlaneOrThrow.GET('/v1/sandboxes')).resolves.toEqualTypeOf<SandboxList>();
-    expectTypeOf(controlPlaneOrThrow.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } })).resolves.toEqualTypeOf<Sandbox>();
-    expectTypeOf(agentOrThrow.POST('/execute', { body: { code: 'print(1)' } })).resolves.toEqualTypeOf<ExecuteResponse>();
+    expectTypeOf(
+      controlPlaneOrThrow.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' } }),
+    ).resolves.toEqualTypeOf<Sandbox>();
+    expectTypeOf(
+      agentOrThrow.POST('/execute', { body: { code: 'print(1)' } }),
+    ).resolves.toEqualTypeOf<ExecuteResponse>();
   });
 
   test('PUT and PATCH /env may answer 204 No Content, so they resolve to the body or undefined', () => {
@@ -113,23 +125,31 @@ describe('the throwing style', () => {
 describe('non-JSON bodies are typed by parseAs', () => {
   test("GET /files/download with parseAs: 'blob' gives a Blob", async () => {
     expectTypeOf(agentOrThrow.GET('/files/download', { ...file, parseAs: 'blob' })).resolves.toEqualTypeOf<Blob>();
-    expectTypeOf((await agent.GET('/files/download', { ...file, parseAs: 'blob' })).data).toEqualTypeOf<Blob | undefined>();
-    expectTypeOf((await agent.GET('/files/download', { ...file, parseAs: 'blob' })).error).toEqualTypeOf<ErrorResponseFlat | undefined>();
+    expectTypeOf((await agent.GET('/files/download', { ...file, parseAs: 'blob' })).data).toEqualTypeOf<
+      Blob | undefined
+    >();
+    expectTypeOf((await agent.GET('/files/download', { ...file, parseAs: 'blob' })).error).toEqualTypeOf<
+      ErrorResponseFlat | undefined
+    >();
   });
 
   test('the other parseAs modes', () => {
-    expectTypeOf(agentOrThrow.GET('/files/download', { ...file, parseAs: 'arrayBuffer' })).resolves.toEqualTypeOf<ArrayBuffer>();
+    expectTypeOf(
+      agentOrThrow.GET('/files/download', { ...file, parseAs: 'arrayBuffer' }),
+    ).resolves.toEqualTypeOf<ArrayBuffer>();
     expectTypeOf(agentOrThrow.GET('/files/download', { ...file, parseAs: 'text' })).resolves.toEqualTypeOf<string>();
-    expectTypeOf(agentOrThrow.GET('/files/download', { ...file, parseAs: 'stream' })).resolves.toEqualTypeOf<ReadableStream<Uint8Array>>();
+    expectTypeOf(agentOrThrow.GET('/files/download', { ...file, parseAs: 'stream' })).resolves.toEqualTypeOf<
+      ReadableStream<Uint8Array>
+    >();
     expectTypeOf(
       controlPlaneOrThrow.GET('/v1/sandboxes/{id}/metrics/stream', { params: { path: { id } }, parseAs: 'stream' }),
     ).resolves.toEqualTypeOf<ReadableStream<Uint8Array>>();
   });
 
   test('an operation offering JSON and SSE is typed by its JSON body by default', () => {
-    expectTypeOf(controlPlaneOrThrow.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: 'b-1' } } })).resolves.toEqualTypeOf<
-      TemplateBuildLogs
-    >();
+    expectTypeOf(
+      controlPlaneOrThrow.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: 'b-1' } } }),
+    ).resolves.toEqualTypeOf<TemplateBuildLogs>();
   });
 
   test('parseAs only takes the modes openapi-fetch knows', () => {

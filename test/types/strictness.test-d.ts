@@ -2,7 +2,13 @@
 // correct ones, the create-sandbox body, a Blob-shaped object posing as a file, and a binary-only
 // operation called without saying how to read it.
 import { describe, expectTypeOf, test } from 'vitest';
-import type { AgentClient, ControlPlaneClient, CreateSandboxRequest, ThrowingAgentClient, ThrowingControlPlaneClient } from '../../src/index.js';
+import type {
+  AgentClient,
+  ControlPlaneClient,
+  CreateSandboxRequest,
+  ThrowingAgentClient,
+  ThrowingControlPlaneClient,
+} from '../../src/index.js';
 
 declare const controlPlane: ControlPlaneClient;
 declare const agent: AgentClient;
@@ -58,8 +64,13 @@ describe('the create-sandbox body is unknown', () => {
 // plain structural object; `file` must be a real Blob or the body would be sent as JSON.
 describe('the upload `file` part is Blob-shaped, not Blob', () => {
   test('a plain object is accepted as `file`', () => {
-    // @ts-expect-error a plain object is not a Blob
-    agent.POST('/files/upload', { body: { file: { size: 1, type: '', arrayBuffer: 1, bytes: 1, slice: 1, stream: 1, text: 1 }, path: '/workspace/x' } });
+    agent.POST('/files/upload', {
+      body: {
+        // @ts-expect-error a plain object is not a Blob
+        file: { size: 1, type: '', arrayBuffer: 1, bytes: 1, slice: 1, stream: 1, text: 1 },
+        path: '/workspace/x',
+      },
+    });
   });
 });
 
@@ -69,6 +80,8 @@ describe('GET /files/download without parseAs', () => {
   test('does not compile', () => {
     // @ts-expect-error parseAs is required: the download answers application/octet-stream, not JSON
     agentOrThrow.GET('/files/download', { params: { query: { path: '/workspace/report.pdf' } } });
-    expectTypeOf(agentOrThrow.GET('/files/download', { params: { query: { path: '/workspace/report.pdf' } }, parseAs: 'blob' })).resolves.toEqualTypeOf<Blob>();
+    expectTypeOf(
+      agentOrThrow.GET('/files/download', { params: { query: { path: '/workspace/report.pdf' } }, parseAs: 'blob' }),
+    ).resolves.toEqualTypeOf<Blob>();
   });
 });

@@ -3,8 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
+  apiErrorFrom,
   DesktopNotAvailableError,
   type ErrorBody,
+  errorOf,
   FileNotFoundError,
   HopxApiError,
   InternalServerError,
@@ -13,17 +15,31 @@ import {
   RateLimitError,
   ServiceUnavailableError,
   TokenExpiredError,
-  apiErrorFrom,
-  errorOf,
 } from '../../src/index.js';
 import { normalizeErrorBody } from '../../src/internal/error-body.js';
 
 describe('normalizeErrorBody', () => {
   it.each([
-    ['the flat form', '{"error":"File not found","code":"FILE_NOT_FOUND","request_id":"req_1"}', { error: 'File not found', code: 'FILE_NOT_FOUND', request_id: 'req_1' }],
-    ['a nested error object', '{"error":{"message":"Sandbox not found","code":"SANDBOX_NOT_FOUND","request_id":"req_2"}}', { error: 'Sandbox not found', code: 'SANDBOX_NOT_FOUND', request_id: 'req_2' }],
-    ['a top-level message', '{"message":"Invalid API key","code":"UNAUTHORIZED"}', { error: 'Invalid API key', code: 'UNAUTHORIZED' }],
-    ['an HTML page from a gateway', '<html><body>502 Bad Gateway</body></html>', { error: 'HTTP 502 Bad Gateway: <html><body>502 Bad Gateway</body></html>' }],
+    [
+      'the flat form',
+      '{"error":"File not found","code":"FILE_NOT_FOUND","request_id":"req_1"}',
+      { error: 'File not found', code: 'FILE_NOT_FOUND', request_id: 'req_1' },
+    ],
+    [
+      'a nested error object',
+      '{"error":{"message":"Sandbox not found","code":"SANDBOX_NOT_FOUND","request_id":"req_2"}}',
+      { error: 'Sandbox not found', code: 'SANDBOX_NOT_FOUND', request_id: 'req_2' },
+    ],
+    [
+      'a top-level message',
+      '{"message":"Invalid API key","code":"UNAUTHORIZED"}',
+      { error: 'Invalid API key', code: 'UNAUTHORIZED' },
+    ],
+    [
+      'an HTML page from a gateway',
+      '<html><body>502 Bad Gateway</body></html>',
+      { error: 'HTTP 502 Bad Gateway: <html><body>502 Bad Gateway</body></html>' },
+    ],
     ['nothing at all', '', { error: 'HTTP 502 Bad Gateway (empty body)' }],
   ])('reads %s', (_name, text, expected) => {
     expect(normalizeErrorBody(text, 502, 'Bad Gateway')).toEqual(expected);
@@ -61,7 +77,11 @@ describe('apiErrorFrom', () => {
   });
 
   it('says status, code, message, operation and request id in its message', () => {
-    const error = apiErrorFrom({ status: 404, body: { error: 'File not found', code: 'FILE_NOT_FOUND', request_id: 'req_9' }, operation: 'GET /files/read' });
+    const error = apiErrorFrom({
+      status: 404,
+      body: { error: 'File not found', code: 'FILE_NOT_FOUND', request_id: 'req_9' },
+      operation: 'GET /files/read',
+    });
     expect(error.message).toBe('404 FILE_NOT_FOUND: File not found (GET /files/read, request req_9)');
     expect(error.requestId).toBe('req_9');
   });
@@ -70,7 +90,13 @@ describe('apiErrorFrom', () => {
 describe('errorOf', () => {
   it('is undefined for a success, the typed error with retryAfter for a failure', () => {
     expect(errorOf({ response: new Response('{}', { status: 200 }) })).toBeUndefined();
-    const error = errorOf({ error: { error: 'slow down' }, response: new Response(null, { status: 429, headers: { 'retry-after': '2.5', 'x-request-id': 'req_3' } }) }, 'GET /v1/sandboxes');
+    const error = errorOf(
+      {
+        error: { error: 'slow down' },
+        response: new Response(null, { status: 429, headers: { 'retry-after': '2.5', 'x-request-id': 'req_3' } }),
+      },
+      'GET /v1/sandboxes',
+    );
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error?.retryAfter).toBe(3);
     expect(error?.requestId).toBe('req_3');

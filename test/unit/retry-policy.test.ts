@@ -3,18 +3,31 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AttemptOutcome,
-  type RetryBudget,
   backoffMs,
   parseRateLimitResetMs,
   parseRetryAfterMs,
+  type RetryBudget,
   retryDelayMs,
   serverDelayMs,
 } from '../../src/internal/retry-policy.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
-const response = (status: number, headers: Record<string, string> = {}): AttemptOutcome => ({ kind: 'response', status, headers: new Headers(headers) });
-const failed = (code?: string): AttemptOutcome => ({ kind: 'no-response', cause: Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('boom'), { code }) }) });
-const budget = (over: Partial<RetryBudget> = {}): RetryBudget => ({ retries: 0, maxRetries: 2, idempotent: true, replayable: true, ...over });
+const response = (status: number, headers: Record<string, string> = {}): AttemptOutcome => ({
+  kind: 'response',
+  status,
+  headers: new Headers(headers),
+});
+const failed = (code?: string): AttemptOutcome => ({
+  kind: 'no-response',
+  cause: Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('boom'), { code }) }),
+});
+const budget = (over: Partial<RetryBudget> = {}): RetryBudget => ({
+  retries: 0,
+  maxRetries: 2,
+  idempotent: true,
+  replayable: true,
+  ...over,
+});
 
 describe('backoff', () => {
   it('grows 500 ms × 2^(n-1), half fixed and half jitter, capped at 8 s', () => {
@@ -36,7 +49,9 @@ describe('what the server asks for', () => {
   });
 
   it('prefers Retry-After over X-RateLimit-Reset', () => {
-    expect(serverDelayMs(new Headers({ 'retry-after': '1', 'x-ratelimit-reset': String(NOW / 1000 + 30) }), NOW)).toBe(1000);
+    expect(serverDelayMs(new Headers({ 'retry-after': '1', 'x-ratelimit-reset': String(NOW / 1000 + 30) }), NOW)).toBe(
+      1000,
+    );
     expect(serverDelayMs(new Headers({ 'x-ratelimit-reset': String(NOW / 1000 + 30) }), NOW)).toBe(30_000);
     expect(serverDelayMs(new Headers(), NOW)).toBeUndefined();
   });
@@ -53,7 +68,9 @@ describe('retryDelayMs', () => {
 
   it('waits what the server asked for instead of the backoff, up to a minute', () => {
     expect(retryDelayMs(response(429, { 'retry-after': '2' }), budget(), NOW, 0.5)).toBe(2000);
-    expect(retryDelayMs(response(503, { 'retry-after': new Date(NOW + 60_000).toUTCString() }), budget(), NOW, 0.5)).toBe(60_000);
+    expect(
+      retryDelayMs(response(503, { 'retry-after': new Date(NOW + 60_000).toUTCString() }), budget(), NOW, 0.5),
+    ).toBe(60_000);
     expect(retryDelayMs(response(429, { 'x-ratelimit-reset': String(NOW / 1000 + 4) }), budget(), NOW, 0.5)).toBe(4000);
     // A wait of an hour: the caller gets the error (with retryAfter) rather than a stalled call.
     expect(retryDelayMs(response(429, { 'retry-after': '3600' }), budget(), NOW, 0.5)).toBeUndefined();

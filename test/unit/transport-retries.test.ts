@@ -24,14 +24,24 @@ function scripted(script: Array<() => Response | Error>, options: { maxRetries?:
     log: options.log ? (entry) => options.log!.push(entry) : undefined,
     random: () => 0.5,
     now: () => NOW,
-    sleep: async (ms) => { waits.push(ms); },
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
   });
   return { transport, sent, waits };
 }
 
-const json = (status: number, headers: Record<string, string> = {}) => () =>
-  new Response(JSON.stringify({ error: `status ${status}` }), { status, headers: { 'content-type': 'application/json', ...headers } });
-const reset = () => () => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+const json =
+  (status: number, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(JSON.stringify({ error: `status ${status}` }), {
+      status,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+const reset = () => () =>
+  Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+  });
 
 describe('transport retries (injected clock)', () => {
   it('503, 503, 200: two retries after 375 and 750 ms, the caller sees the 200', async () => {
@@ -43,7 +53,10 @@ describe('transport retries (injected clock)', () => {
   });
 
   it('429 with Retry-After as a date: waits until then', async () => {
-    const { transport, waits } = scripted([json(429, { 'retry-after': new Date(NOW + 4000).toUTCString() }), json(200)]);
+    const { transport, waits } = scripted([
+      json(429, { 'retry-after': new Date(NOW + 4000).toUTCString() }),
+      json(200),
+    ]);
     expect((await transport('https://api.test/v1/sandboxes')).status).toBe(200);
     expect(waits).toEqual([4000]);
   });
@@ -76,7 +89,16 @@ describe('transport retries (injected clock)', () => {
     expect(error.message).toBe('GET /v1/sandboxes failed: ECONNRESET socket hang up');
     expect(sent).toHaveLength(3);
     expect(waits).toEqual([375, 750]);
-    expect(log.map((e) => e.type)).toEqual(['request', 'error', 'retry', 'request', 'error', 'retry', 'request', 'error']);
+    expect(log.map((e) => e.type)).toEqual([
+      'request',
+      'error',
+      'retry',
+      'request',
+      'error',
+      'retry',
+      'request',
+      'error',
+    ]);
   });
 
   it('the same request id on every attempt, and the key only ever in its header', async () => {
@@ -88,7 +110,7 @@ describe('transport retries (injected clock)', () => {
     expect(JSON.stringify(log)).not.toContain('c2VjcmV0');
   });
 
-  it('retries even when the fetch hands out tee\'d responses (dropping one never waits for the other)', async () => {
+  it("retries even when the fetch hands out tee'd responses (dropping one never waits for the other)", async () => {
     const shared = new Response('{"error":"busy"}', { status: 503 });
     const { transport, sent } = scripted([() => shared.clone(), () => shared.clone(), json(200)]);
     expect((await transport('https://api.test/v1/sandboxes')).status).toBe(200);

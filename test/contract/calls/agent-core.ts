@@ -2,7 +2,13 @@
 // The WebSocket routes (/execute/stream, /commands/stream, /stream, /stream/ipython, /terminal) are not here.
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import { AuthenticationError, BadRequestError, InternalServerError, NotFoundError, ProcessNotFoundError } from '../../../src/index.js';
+import {
+  AuthenticationError,
+  BadRequestError,
+  InternalServerError,
+  NotFoundError,
+  ProcessNotFoundError,
+} from '../../../src/index.js';
 import { type ContractCall, SANDBOX_ID } from '../contract-harness.js';
 
 const PROCESS_ID = 'proc_1761048301abcd';
@@ -19,7 +25,13 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /execute',
     async run({ agent }) {
       const { data, response } = await agent.POST('/execute', {
-        body: { code: 'import sys\nprint(f"Python {sys.version_info.major}.{sys.version_info.minor}")\n', language: 'python', timeout: 120, workdir: '/workspace', env: { DEBUG: 'true' } },
+        body: {
+          code: 'import sys\nprint(f"Python {sys.version_info.major}.{sys.version_info.minor}")\n',
+          language: 'python',
+          timeout: 120,
+          workdir: '/workspace',
+          env: { DEBUG: 'true' },
+        },
       });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
@@ -43,7 +55,10 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /execute',
     name: 'a failing snippet is a 200 with success false (example "failed")',
     async run({ agent }) {
-      const { data, error } = await agent.POST('/execute', { body: { code: '1 / 0', language: 'python' }, ...prefer('example=failed') });
+      const { data, error } = await agent.POST('/execute', {
+        body: { code: '1 / 0', language: 'python' },
+        ...prefer('example=failed'),
+      });
       expect(error).toBeUndefined();
       expect(data?.success).toBe(false);
       expect(data?.exit_code).toBe(1);
@@ -54,7 +69,10 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /execute',
     name: '400 MISSING_PARAMETER',
     async run({ agent }) {
-      const { data, error, response } = await agent.POST('/execute', { body: { code: 'console.log(2 + 2)', language: 'javascript' }, ...prefer('code=400, example=missingParameter') });
+      const { data, error, response } = await agent.POST('/execute', {
+        body: { code: 'console.log(2 + 2)', language: 'javascript' },
+        ...prefer('code=400, example=missingParameter'),
+      });
       expect(response.status).toBe(400);
       expect(data).toBeUndefined();
       expect(error?.code).toBe('MISSING_PARAMETER');
@@ -81,7 +99,13 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /execute/background',
     async run({ agent }) {
       const { data, response } = await agent.POST('/execute/background', {
-        body: { code: 'import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(60)\n', language: 'python', timeout: 300, name: 'slow-loop', env: { LOG_LEVEL: 'info' } },
+        body: {
+          code: 'import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(60)\n',
+          language: 'python',
+          timeout: 300,
+          name: 'slow-loop',
+          env: { LOG_LEVEL: 'info' },
+        },
       });
       expect(response.status).toBe(200);
       expect(data?.process_id).toBe(PROCESS_ID);
@@ -111,7 +135,9 @@ export const agentCoreCalls: ContractCall[] = [
   {
     operation: 'POST /execute/ipython',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/execute/ipython', { body: { code: 'x = 42\nprint(x)\n', timeout: 60 } });
+      const { data, response } = await agent.POST('/execute/ipython', {
+        body: { code: 'x = 42\nprint(x)\n', timeout: 60 },
+      });
       expect(response.status).toBe(200);
       expect(data?.stdout).toBe('42\n');
       expect(data?.language).toBe('python');
@@ -121,7 +147,10 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /execute/ipython',
     name: '400 rejects with BadRequestError',
     async run({ agentOrThrow }) {
-      const call = agentOrThrow.POST('/execute/ipython', { body: { code: '%timeit sum(range(1000))', timeout: 60 }, ...prefer('code=400') });
+      const call = agentOrThrow.POST('/execute/ipython', {
+        body: { code: '%timeit sum(range(1000))', timeout: 60 },
+        ...prefer('code=400'),
+      });
       await expect(call).rejects.toBeInstanceOf(BadRequestError);
       await expect(call).rejects.toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
     },
@@ -151,7 +180,10 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'DELETE /execute/kill',
     name: '404 in the data/error style',
     async run({ agent }) {
-      const { error, response } = await agent.DELETE('/execute/kill', { params: { query: { process_id: 'proc_1761040000gone' } }, ...prefer('code=404, example=process') });
+      const { error, response } = await agent.DELETE('/execute/kill', {
+        params: { query: { process_id: 'proc_1761040000gone' } },
+        ...prefer('code=404, example=process'),
+      });
       expect(response.status).toBe(404);
       expect(error?.code).toBe('PROCESS_NOT_FOUND');
       expect(error?.error).toContain('proc_');
@@ -160,7 +192,9 @@ export const agentCoreCalls: ContractCall[] = [
   {
     operation: 'POST /execute/kill/{process_id}',
     async run({ agentOrThrow }) {
-      const killed = await agentOrThrow.POST('/execute/kill/{process_id}', { params: { path: { process_id: PROCESS_ID } } });
+      const killed = await agentOrThrow.POST('/execute/kill/{process_id}', {
+        params: { path: { process_id: PROCESS_ID } },
+      });
       expect(killed.success).toBe(true);
       expect(killed.process_id).toBe(PROCESS_ID);
       expect(killed.status).toBe('killed');
@@ -170,7 +204,10 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /execute/kill/{process_id}',
     name: '404 rejects with ProcessNotFoundError',
     async run({ agentOrThrow }) {
-      const call = agentOrThrow.POST('/execute/kill/{process_id}', { params: { path: { process_id: 'cmd_1761040000gone' } }, ...prefer('code=404, example=process') });
+      const call = agentOrThrow.POST('/execute/kill/{process_id}', {
+        params: { path: { process_id: 'cmd_1761040000gone' } },
+        ...prefer('code=404, example=process'),
+      });
       await expect(call).rejects.toBeInstanceOf(ProcessNotFoundError);
       await expect(call).rejects.toBeInstanceOf(NotFoundError);
       await expect(call).rejects.toMatchObject({ status: 404, code: 'PROCESS_NOT_FOUND' });
@@ -223,7 +260,10 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /commands/run',
     name: '400 MISSING_PARAMETER',
     async run({ agent }) {
-      const { error, response } = await agent.POST('/commands/run', { body: { command: 'python3', args: ['--version'], env: { PYTHONUNBUFFERED: '1' } }, ...prefer('code=400') });
+      const { error, response } = await agent.POST('/commands/run', {
+        body: { command: 'python3', args: ['--version'], env: { PYTHONUNBUFFERED: '1' } },
+        ...prefer('code=400'),
+      });
       expect(response.status).toBe(400);
       expect(error?.code).toBe('INVALID_REQUEST');
     },
@@ -364,7 +404,11 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /update/upload',
     async run({ agent }) {
       const { data, response } = await agent.POST('/update/upload', {
-        body: { binary: new Blob([agentBinary], { type: 'application/octet-stream' }), version: '3.2.9', checksum: agentChecksum },
+        body: {
+          binary: new Blob([agentBinary], { type: 'application/octet-stream' }),
+          version: '3.2.9',
+          checksum: agentChecksum,
+        },
       });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
@@ -404,7 +448,10 @@ export const agentCoreCalls: ContractCall[] = [
     operation: 'POST /commands/run',
     name: '401 rejects with AuthenticationError after one token renewal',
     async run({ agentOrThrow }) {
-      const call = agentOrThrow.POST('/commands/run', { body: { command: 'bash', args: ['-c', 'whoami'] }, ...prefer('code=401') });
+      const call = agentOrThrow.POST('/commands/run', {
+        body: { command: 'bash', args: ['-c', 'whoami'] },
+        ...prefer('code=401'),
+      });
       await expect(call).rejects.toBeInstanceOf(AuthenticationError);
       await expect(call).rejects.toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
     },

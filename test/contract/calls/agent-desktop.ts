@@ -24,7 +24,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/vnc/start',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/vnc/start', { body: { display: 1, password: 's3cr3t-vnc' } });
+      const { data, response } = await agent.POST('/desktop/vnc/start', {
+        body: { display: 1, password: 's3cr3t-vnc' },
+      });
       expect(response.status).toBe(200);
       expect(data?.running).toBe(true);
       expect(data?.port).toBe(5901);
@@ -70,7 +72,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/mouse/click',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/mouse/click', { body: { x: 640, y: 360, button: 'left', clicks: 2 } });
+      const { data, response } = await agent.POST('/desktop/mouse/click', {
+        body: { x: 640, y: 360, button: 'left', clicks: 2 },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
     },
@@ -79,7 +83,10 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'POST /desktop/mouse/click',
     name: '501 DESKTOP_NOT_AVAILABLE (older agent)',
     async run({ agent }) {
-      const { data, error, response } = await agent.POST('/desktop/mouse/click', { body: { x: 640, y: 360 }, ...noDesktop501 });
+      const { data, error, response } = await agent.POST('/desktop/mouse/click', {
+        body: { x: 640, y: 360 },
+        ...noDesktop501,
+      });
       expect(data).toBeUndefined();
       expect(response.status).toBe(501);
       expect(error?.code).toBe('DESKTOP_NOT_AVAILABLE');
@@ -97,7 +104,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/mouse/drag',
     async run({ agentOrThrow }) {
-      const data = await agentOrThrow.POST('/desktop/mouse/drag', { body: { from_x: 100, from_y: 100, to_x: 200, to_y: 200, button: 'left' } });
+      const data = await agentOrThrow.POST('/desktop/mouse/drag', {
+        body: { from_x: 100, from_y: 100, to_x: 200, to_y: 200, button: 'left' },
+      });
       expect(data.success).toBe(true);
     },
   },
@@ -124,7 +133,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/keyboard/type',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/keyboard/type', { body: { text: 'Hello, World!', delay_ms: 10 } });
+      const { data, response } = await agent.POST('/desktop/keyboard/type', {
+        body: { text: 'Hello, World!', delay_ms: 10 },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
     },
@@ -149,7 +160,9 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'POST /desktop/keyboard/combination',
     name: 'JavaScript SDK shape (keys)',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/keyboard/combination', { body: { keys: ['ctrl', 'shift', 't'] } });
+      const { data, response } = await agent.POST('/desktop/keyboard/combination', {
+        body: { keys: ['ctrl', 'shift', 't'] },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
     },
@@ -158,7 +171,9 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'POST /desktop/keyboard/combination',
     name: 'Python SDK shape (modifiers + key)',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/keyboard/combination', { body: { modifiers: ['ctrl', 'shift'], key: 't' } });
+      const { data, response } = await agent.POST('/desktop/keyboard/combination', {
+        body: { modifiers: ['ctrl', 'shift'], key: 't' },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
     },
@@ -177,7 +192,9 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'POST /desktop/clipboard/set',
     name: 'JavaScript SDK shape (content)',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/clipboard/set', { body: { content: 'Hello from clipboard!' } });
+      const { data, response } = await agent.POST('/desktop/clipboard/set', {
+        body: { content: 'Hello from clipboard!' },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
     },
@@ -204,7 +221,10 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'GET /desktop/screenshot',
     name: 'PNG bytes',
     async run({ agent }) {
-      const { data, response } = await agent.GET('/desktop/screenshot', { parseAs: 'blob', headers: { Accept: 'image/png' } });
+      const { data, response } = await agent.GET('/desktop/screenshot', {
+        parseAs: 'blob',
+        headers: { Accept: 'image/png' },
+      });
       expectBinary(response, data, 'image/png');
     },
   },
@@ -215,14 +235,22 @@ export const agentDesktopCalls: ContractCall[] = [
       const { data, response } = await agent.GET('/desktop/screenshot', { headers: { Accept: 'application/json' } });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('application/json');
-      expect(data).toMatchObject({ format: 'png', width: 1920, height: 1080, image: 'iVBORw0KGgoAAAANSUhEUgAAB4AAAAQ4CAIAAABnsVYU' });
+      expect(data).toMatchObject({
+        format: 'png',
+        width: 1920,
+        height: 1080,
+        image: 'iVBORw0KGgoAAAANSUhEUgAAB4AAAAQ4CAIAAABnsVYU',
+      });
     },
   },
   {
     operation: 'GET /desktop/screenshot',
     name: '503 DESKTOP_NOT_AVAILABLE',
     async run({ agent }) {
-      const { error, response } = await agent.GET('/desktop/screenshot', { parseAs: 'blob', headers: { Accept: PNG_OR_JSON_ERROR, Prefer: 'code=503, example=noDesktop' } });
+      const { error, response } = await agent.GET('/desktop/screenshot', {
+        parseAs: 'blob',
+        headers: { Accept: PNG_OR_JSON_ERROR, Prefer: 'code=503, example=noDesktop' },
+      });
       expect(response.status).toBe(503);
       expect(error?.code).toBe('DESKTOP_NOT_AVAILABLE');
       expect(error?.error).toBe('Desktop automation is not available in this sandbox');
@@ -231,7 +259,10 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/screenshot',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/screenshot', { parseAs: 'blob', headers: { Accept: 'image/png' } });
+      const { data, response } = await agent.POST('/desktop/screenshot', {
+        parseAs: 'blob',
+        headers: { Accept: 'image/png' },
+      });
       expectBinary(response, data, 'image/png');
     },
   },
@@ -252,7 +283,9 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'POST /desktop/recording/start',
     name: 'Python SDK body',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/recording/start', { body: { fps: 30, format: 'mp4', quality: 'high' } });
+      const { data, response } = await agent.POST('/desktop/recording/start', {
+        body: { fps: 30, format: 'mp4', quality: 'high' },
+      });
       expect(response.status).toBe(200);
       expect(data?.recording_id).toBe(RECORDING_ID);
       expect(data?.status).toBe('recording');
@@ -262,7 +295,9 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'POST /desktop/recording/start',
     name: 'JavaScript SDK body',
     async run({ agentOrThrow }) {
-      const data = await agentOrThrow.POST('/desktop/recording/start', { body: { output_file: '/workspace/recordings/demo.mp4' } });
+      const data = await agentOrThrow.POST('/desktop/recording/start', {
+        body: { output_file: '/workspace/recordings/demo.mp4' },
+      });
       expect(data.recording_id).toBe(RECORDING_ID);
       expect(data.format).toBe('mp4');
     },
@@ -289,7 +324,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'GET /desktop/recording/status',
     async run({ agent }) {
-      const { data, response } = await agent.GET('/desktop/recording/status', { params: { query: { id: RECORDING_ID } } });
+      const { data, response } = await agent.GET('/desktop/recording/status', {
+        params: { query: { id: RECORDING_ID } },
+      });
       expect(response.status).toBe(200);
       expect(data?.status).toBe('stopped');
       expect(data?.file_path).toBe('/workspace/recordings/rec_1761048301abcd.mp4');
@@ -349,7 +386,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/windows/resize',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/windows/resize', { body: { window_id: 31457283, width: 800, height: 600 } });
+      const { data, response } = await agent.POST('/desktop/windows/resize', {
+        body: { window_id: 31457283, width: 800, height: 600 },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
     },
@@ -378,7 +417,11 @@ export const agentDesktopCalls: ContractCall[] = [
     async run({ agent }) {
       const { data, response } = await agent.GET('/desktop/display/available');
       expect(response.status).toBe(200);
-      expect(data?.resolutions).toEqual([[1920, 1080], [1280, 720], [1024, 768]]);
+      expect(data?.resolutions).toEqual([
+        [1920, 1080],
+        [1280, 720],
+        [1024, 768],
+      ]);
     },
   },
   {
@@ -386,7 +429,10 @@ export const agentDesktopCalls: ContractCall[] = [
     name: '{width, height} objects',
     async run({ agent }) {
       const { data } = await agent.GET('/desktop/display/available', { headers: { Prefer: 'example=objects' } });
-      expect(data?.resolutions).toEqual([{ width: 1920, height: 1080 }, { width: 1280, height: 720 }]);
+      expect(data?.resolutions).toEqual([
+        { width: 1920, height: 1080 },
+        { width: 1280, height: 720 },
+      ]);
     },
   },
   {
@@ -401,7 +447,10 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'POST /desktop/display/set',
     name: '503 DESKTOP_NOT_AVAILABLE',
     async run({ agent }) {
-      const { error, response } = await agent.POST('/desktop/display/set', { body: { width: 1280, height: 720 }, ...noDesktop503 });
+      const { error, response } = await agent.POST('/desktop/display/set', {
+        body: { width: 1280, height: 720 },
+        ...noDesktop503,
+      });
       expect(response.status).toBe(503);
       expect(error?.code).toBe('DESKTOP_NOT_AVAILABLE');
       expect(error?.details).toEqual({ missing_dependencies: ['xvfb'] });
@@ -412,7 +461,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/x11/ocr',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/x11/ocr', { body: { x: 100, y: 100, width: 400, height: 200, language: 'eng' } });
+      const { data, response } = await agent.POST('/desktop/x11/ocr', {
+        body: { x: 100, y: 100, width: 400, height: 200, language: 'eng' },
+      });
       expect(response.status).toBe(200);
       expect(data?.text).toBe('Welcome to HopX\nSign in to continue');
     },
@@ -428,7 +479,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/x11/drag-drop',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/x11/drag-drop', { body: { from_x: 100, from_y: 200, to_x: 500, to_y: 300 } });
+      const { data, response } = await agent.POST('/desktop/x11/drag-drop', {
+        body: { from_x: 100, from_y: 200, to_x: 500, to_y: 300 },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
     },
@@ -436,7 +489,9 @@ export const agentDesktopCalls: ContractCall[] = [
   {
     operation: 'POST /desktop/x11/drag_drop',
     async run({ agentOrThrow }) {
-      const data = await agentOrThrow.POST('/desktop/x11/drag_drop', { body: { from_x: 100, from_y: 200, to_x: 500, to_y: 300 } });
+      const data = await agentOrThrow.POST('/desktop/x11/drag_drop', {
+        body: { from_x: 100, from_y: 200, to_x: 500, to_y: 300 },
+      });
       expect(data.success).toBe(true);
     },
   },
@@ -452,14 +507,19 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'POST /desktop/x11/find_element',
     name: 'text not on screen',
     async run({ agent }) {
-      const { data } = await agent.POST('/desktop/x11/find_element', { body: { text: 'Submit' }, headers: { Prefer: 'example=notFound' } });
+      const { data } = await agent.POST('/desktop/x11/find_element', {
+        body: { text: 'Submit' },
+        headers: { Prefer: 'example=notFound' },
+      });
       expect(data?.element).toBeNull();
     },
   },
   {
     operation: 'POST /desktop/x11/wait_for',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/desktop/x11/wait_for', { body: { text: 'Loading complete', timeout: 60 } });
+      const { data, response } = await agent.POST('/desktop/x11/wait_for', {
+        body: { text: 'Loading complete', timeout: 60 },
+      });
       expect(response.status).toBe(200);
       expect(data?.element).toEqual({ x: 540, y: 320, width: 200, height: 24 });
     },
@@ -486,7 +546,10 @@ export const agentDesktopCalls: ContractCall[] = [
     operation: 'GET /desktop/x11/capture_window',
     name: '503 DESKTOP_NOT_AVAILABLE (throwing)',
     async run({ agentOrThrow }) {
-      const call = agentOrThrow.GET('/desktop/x11/capture_window', { parseAs: 'blob', headers: { Accept: PNG_OR_JSON_ERROR, Prefer: 'code=503, example=noDesktop' } });
+      const call = agentOrThrow.GET('/desktop/x11/capture_window', {
+        parseAs: 'blob',
+        headers: { Accept: PNG_OR_JSON_ERROR, Prefer: 'code=503, example=noDesktop' },
+      });
       await expect(call).rejects.toBeInstanceOf(DesktopNotAvailableError);
     },
   },

@@ -10,7 +10,9 @@ const HELLO_SOURCE = "print('Hello from HopX')\n";
 /** A binary file the spec's examples upload and download. */
 const REPORT = '/workspace/data/report.pdf';
 /** Asks Prism for a declared error status, optionally with one of its named examples. */
-const prefer = (code: number, example?: string) => ({ Prefer: example ? `code=${code}, example=${example}` : `code=${code}` });
+const prefer = (code: number, example?: string) => ({
+  Prefer: example ? `code=${code}, example=${example}` : `code=${code}`,
+});
 
 export const agentFilesCalls: ContractCall[] = [
   // ---- GET /files/read
@@ -29,7 +31,10 @@ export const agentFilesCalls: ContractCall[] = [
     operation: 'GET /files/read',
     name: '404 FILE_NOT_FOUND rejects with FileNotFoundError',
     async run({ agentOrThrow }) {
-      const promise = agentOrThrow.GET('/files/read', { params: { query: { path: '/workspace/missing.txt' } }, headers: prefer(404, 'file') });
+      const promise = agentOrThrow.GET('/files/read', {
+        params: { query: { path: '/workspace/missing.txt' } },
+        headers: prefer(404, 'file'),
+      });
       await expect(promise).rejects.toBeInstanceOf(FileNotFoundError);
       await expect(promise).rejects.toMatchObject({ status: 404, code: 'FILE_NOT_FOUND' });
     },
@@ -38,7 +43,10 @@ export const agentFilesCalls: ContractCall[] = [
     operation: 'GET /files/read',
     name: '403 PATH_NOT_ALLOWED as { error }',
     async run({ agent }) {
-      const { data, error, response } = await agent.GET('/files/read', { params: { query: { path: '/etc/shadow' } }, headers: prefer(403, 'notAllowed') });
+      const { data, error, response } = await agent.GET('/files/read', {
+        params: { query: { path: '/etc/shadow' } },
+        headers: prefer(403, 'notAllowed'),
+      });
       expect(data).toBeUndefined();
       expect(response.status).toBe(403);
       expect(error?.code).toBe('PATH_NOT_ALLOWED');
@@ -51,7 +59,9 @@ export const agentFilesCalls: ContractCall[] = [
     operation: 'POST /files/write',
     name: 'text content',
     async run({ agent }) {
-      const { data, response } = await agent.POST('/files/write', { body: { path: HELLO, content: HELLO_SOURCE, mode: '0644', overwrite: true } });
+      const { data, response } = await agent.POST('/files/write', {
+        body: { path: HELLO, content: HELLO_SOURCE, mode: '0644', overwrite: true },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
       expect(data?.path).toBe(HELLO);
@@ -135,7 +145,10 @@ export const agentFilesCalls: ContractCall[] = [
     operation: 'GET /files/exists',
     name: 'a missing path is 200 with exists: false',
     async run({ agent }) {
-      const { data, response } = await agent.GET('/files/exists', { params: { query: { path: '/workspace/missing.txt' } }, headers: { Prefer: 'example=missing' } });
+      const { data, response } = await agent.GET('/files/exists', {
+        params: { query: { path: '/workspace/missing.txt' } },
+        headers: { Prefer: 'example=missing' },
+      });
       expect(response.status).toBe(200);
       expect(data?.exists).toBe(false);
       expect(data?.path).toBe('/workspace/missing.txt');
@@ -146,7 +159,9 @@ export const agentFilesCalls: ContractCall[] = [
   {
     operation: 'DELETE /files/remove',
     async run({ agent }) {
-      const { data, response } = await agent.DELETE('/files/remove', { params: { query: { path: '/workspace/old-results' } } });
+      const { data, response } = await agent.DELETE('/files/remove', {
+        params: { query: { path: '/workspace/old-results' } },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
       expect(data?.path).toBe('/workspace/old-results');
@@ -156,7 +171,10 @@ export const agentFilesCalls: ContractCall[] = [
     operation: 'DELETE /files/remove',
     name: '404 FILE_NOT_FOUND as { error }',
     async run({ agent }) {
-      const { data, error, response } = await agent.DELETE('/files/remove', { params: { query: { path: '/workspace/missing.txt' } }, headers: prefer(404, 'file') });
+      const { data, error, response } = await agent.DELETE('/files/remove', {
+        params: { query: { path: '/workspace/missing.txt' } },
+        headers: prefer(404, 'file'),
+      });
       expect(data).toBeUndefined();
       expect(response.status).toBe(404);
       expect(error?.code).toBe('FILE_NOT_FOUND');
@@ -192,7 +210,10 @@ export const agentFilesCalls: ContractCall[] = [
     operation: 'GET /files/download',
     name: 'as a Blob',
     async run({ agent }) {
-      const { data, response } = await agent.GET('/files/download', { params: { query: { path: REPORT } }, parseAs: 'blob' });
+      const { data, response } = await agent.GET('/files/download', {
+        params: { query: { path: REPORT } },
+        parseAs: 'blob',
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^application\/octet-stream/);
       expect(data).toBeInstanceOf(Blob);
@@ -202,7 +223,10 @@ export const agentFilesCalls: ContractCall[] = [
     operation: 'GET /files/download',
     name: 'as an ArrayBuffer',
     async run({ agentOrThrow }) {
-      const data = await agentOrThrow.GET('/files/download', { params: { query: { path: REPORT } }, parseAs: 'arrayBuffer' });
+      const data = await agentOrThrow.GET('/files/download', {
+        params: { query: { path: REPORT } },
+        parseAs: 'arrayBuffer',
+      });
       expect(data).toBeInstanceOf(ArrayBuffer);
     },
   },
@@ -235,7 +259,9 @@ export const agentFilesCalls: ContractCall[] = [
   {
     operation: 'PUT /env',
     async run({ agent }) {
-      const { data, response } = await agent.PUT('/env', { body: { env_vars: { DATABASE_URL: 'postgres://localhost/app', DEBUG: 'true' } } });
+      const { data, response } = await agent.PUT('/env', {
+        body: { env_vars: { DATABASE_URL: 'postgres://localhost/app', DEBUG: 'true' } },
+      });
       expect(response.status).toBe(200);
       expect(data?.success).toBe(true);
       expect(data?.count).toBe(2);
@@ -262,7 +288,9 @@ export const agentFilesCalls: ContractCall[] = [
   {
     operation: 'PATCH /env',
     async run({ agentOrThrow }) {
-      const data = await agentOrThrow.PATCH('/env', { body: { env_vars: { API_KEY: 'sk-1234567890abcdef', LOG_LEVEL: 'info' }, merge: true } });
+      const data = await agentOrThrow.PATCH('/env', {
+        body: { env_vars: { API_KEY: 'sk-1234567890abcdef', LOG_LEVEL: 'info' }, merge: true },
+      });
       expect(data?.success).toBe(true);
       expect(data?.count).toBe(4);
       expect(data?.env_vars).toMatchObject({ LOG_LEVEL: 'info', API_KEY: '***MASKED***' });
@@ -272,7 +300,10 @@ export const agentFilesCalls: ContractCall[] = [
     operation: 'PATCH /env',
     name: 'without merge (it defaults to true), answered 204 with no body',
     async run({ agent }) {
-      const { data, error, response } = await agent.PATCH('/env', { body: { env_vars: { LOG_LEVEL: 'debug' } }, headers: prefer(204) });
+      const { data, error, response } = await agent.PATCH('/env', {
+        body: { env_vars: { LOG_LEVEL: 'debug' } },
+        headers: prefer(204),
+      });
       expect(response.status).toBe(204);
       expect(error).toBeUndefined();
       expect(data).toBeUndefined();

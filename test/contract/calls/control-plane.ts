@@ -2,13 +2,13 @@
 import { expect } from 'vitest';
 import {
   ConflictError,
+  type components,
   NotFoundError,
   PaymentRequiredError,
   PermissionDeniedError,
   RateLimitError,
   SandboxExpiredError,
   SandboxNotFoundError,
-  type components,
 } from '../../../src/index.js';
 import { type ContractCall, SANDBOX_ID } from '../contract-harness.js';
 
@@ -23,7 +23,11 @@ const buildRequest: components['schemas']['TemplateBuildRequest'] = {
   from_image: 'python:3.11-slim',
   steps: [
     { type: 'RUN', args: ['pip install --no-cache-dir numpy pandas fastapi uvicorn'] },
-    { type: 'COPY', args: ['app,requirements.txt', '/workspace'], filesHash: '9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8' },
+    {
+      type: 'COPY',
+      args: ['app,requirements.txt', '/workspace'],
+      filesHash: '9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8',
+    },
     { type: 'ENV', args: ['APP_ENV', 'production'] },
     { type: 'WORKDIR', args: ['/workspace'] },
     { type: 'USER', args: ['user'] },
@@ -54,7 +58,9 @@ export const controlPlaneCalls: ContractCall[] = [
   {
     operation: 'GET /v1/sandboxes',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.GET('/v1/sandboxes', { params: { query: { limit: 20, status: 'running', region: 'eu-1001' } } });
+      const { data, response } = await controlPlane.GET('/v1/sandboxes', {
+        params: { query: { limit: 20, status: 'running', region: 'eu-1001' } },
+      });
       expect(response.status).toBe(200);
       expect(data?.data?.[0]?.id).toBe(SANDBOX_ID);
       expect(data?.has_more).toBe(true);
@@ -77,7 +83,9 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'GET /v1/sandboxes',
     name: '429 rejects with RateLimitError carrying Retry-After',
     async run({ controlPlaneOrThrow }) {
-      const error = await controlPlaneOrThrow.GET('/v1/sandboxes', { headers: prefer('code=429') }).catch((e: unknown) => e);
+      const error = await controlPlaneOrThrow
+        .GET('/v1/sandboxes', { headers: prefer('code=429') })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RateLimitError);
       expect((error as RateLimitError).status).toBe(429);
       expect((error as RateLimitError).retryAfter).toBe(30);
@@ -88,7 +96,12 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'POST /v1/sandboxes',
     async run({ controlPlane }) {
       const { data, response } = await controlPlane.POST('/v1/sandboxes', {
-        body: { template_id: '291', timeout_seconds: 3600, internet_access: true, env_vars: { APP_ENV: 'staging', LOG_LEVEL: 'debug' } },
+        body: {
+          template_id: '291',
+          timeout_seconds: 3600,
+          internet_access: true,
+          env_vars: { APP_ENV: 'staging', LOG_LEVEL: 'debug' },
+        },
       });
       expect(response.status).toBe(201);
       expect(data?.id).toBe(SANDBOX_ID);
@@ -100,9 +113,15 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'POST /v1/sandboxes',
     name: '402 rejects with PaymentRequiredError',
     async run({ controlPlaneOrThrow }) {
-      const promise = controlPlaneOrThrow.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter' }, headers: prefer('code=402') });
+      const promise = controlPlaneOrThrow.POST('/v1/sandboxes', {
+        body: { template_name: 'code-interpreter' },
+        headers: prefer('code=402'),
+      });
       await expect(promise).rejects.toBeInstanceOf(PaymentRequiredError);
-      await expect(promise).rejects.toMatchObject({ status: 402, body: { error: 'Insufficient credits to create a sandbox' } });
+      await expect(promise).rejects.toMatchObject({
+        status: 402,
+        body: { error: 'Insufficient credits to create a sandbox' },
+      });
     },
   },
   {
@@ -157,7 +176,10 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'DELETE /v1/sandboxes/{id}',
     name: '404 returns the ErrorResponse body',
     async run({ controlPlane }) {
-      const { data, error, response } = await controlPlane.DELETE('/v1/sandboxes/{id}', { params: { path }, headers: prefer('code=404') });
+      const { data, error, response } = await controlPlane.DELETE('/v1/sandboxes/{id}', {
+        params: { path },
+        headers: prefer('code=404'),
+      });
       expect(response.status).toBe(404);
       expect(data).toBeUndefined();
       expect(error?.code).toBe('SANDBOX_NOT_FOUND');
@@ -167,7 +189,10 @@ export const controlPlaneCalls: ContractCall[] = [
   {
     operation: 'GET /v1/sandboxes/{id}/metrics/stream',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.GET('/v1/sandboxes/{id}/metrics/stream', { params: { path, query: { interval: 5 } }, ...sse });
+      const { data, response } = await controlPlane.GET('/v1/sandboxes/{id}/metrics/stream', {
+        params: { path, query: { interval: 5 } },
+        ...sse,
+      });
       expect(response.status).toBe(200);
       expect(data).toContain('data: {');
       expect(data).toContain('event: sandbox.metrics');
@@ -186,7 +211,10 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'POST /v1/sandboxes/{id}/pause',
     name: '409 returns a conflict error',
     async run({ controlPlane }) {
-      const { error, response } = await controlPlane.POST('/v1/sandboxes/{id}/pause', { params: { path }, headers: prefer('code=409') });
+      const { error, response } = await controlPlane.POST('/v1/sandboxes/{id}/pause', {
+        params: { path },
+        headers: prefer('code=409'),
+      });
       expect(response.status).toBe(409);
       expect(error?.error).toContain('already exists');
     },
@@ -222,7 +250,10 @@ export const controlPlaneCalls: ContractCall[] = [
   {
     operation: 'PUT /v1/sandboxes/{id}/timeout',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.PUT('/v1/sandboxes/{id}/timeout', { params: { path }, body: { timeout_seconds: 600 } });
+      const { data, response } = await controlPlane.PUT('/v1/sandboxes/{id}/timeout', {
+        params: { path },
+        body: { timeout_seconds: 600 },
+      });
       expect(response.status).toBe(200);
       expect(data?.timeout_seconds).toBe(600);
       expect(data?.expires_at).toBe('2025-10-21T14:42:05Z');
@@ -241,7 +272,9 @@ export const controlPlaneCalls: ContractCall[] = [
   {
     operation: 'GET /v1/templates',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.GET('/v1/templates', { params: { query: { category: 'development', language: 'python' } } });
+      const { data, response } = await controlPlane.GET('/v1/templates', {
+        params: { query: { category: 'development', language: 'python' } },
+      });
       expect(response.status).toBe(200);
       expect(data?.data?.map((t) => t.name)).toEqual(['code-interpreter', 'my-python-env']);
       expect(data?.data?.[0]?.default_resources?.vcpu).toBe(2);
@@ -250,7 +283,10 @@ export const controlPlaneCalls: ContractCall[] = [
   {
     operation: 'GET /v1/templates/stream',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.GET('/v1/templates/stream', { params: { header: { 'Last-Event-ID': '1761057372000-3' } }, ...sse });
+      const { data, response } = await controlPlane.GET('/v1/templates/stream', {
+        params: { header: { 'Last-Event-ID': '1761057372000-3' } },
+        ...sse,
+      });
       expect(response.status).toBe(200);
       expect(data).toContain('data: {');
       expect(data).toContain('event: template.status_changed');
@@ -259,7 +295,9 @@ export const controlPlaneCalls: ContractCall[] = [
   {
     operation: 'GET /v1/templates/{name}',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.GET('/v1/templates/{name}', { params: { path: { name: 'code-interpreter' } } });
+      const { data, response } = await controlPlane.GET('/v1/templates/{name}', {
+        params: { path: { name: 'code-interpreter' } },
+      });
       expect(response.status).toBe(200);
       expect(data?.id).toBe('291');
       expect(data?.name).toBe('code-interpreter');
@@ -270,14 +308,19 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'GET /v1/templates/{name}',
     name: '404 rejects with NotFoundError',
     async run({ controlPlaneOrThrow }) {
-      const promise = controlPlaneOrThrow.GET('/v1/templates/{name}', { params: { path: { name: 'no-such-template' } }, headers: prefer('code=404') });
+      const promise = controlPlaneOrThrow.GET('/v1/templates/{name}', {
+        params: { path: { name: 'no-such-template' } },
+        headers: prefer('code=404'),
+      });
       await expect(promise).rejects.toBeInstanceOf(NotFoundError);
     },
   },
   {
     operation: 'DELETE /v1/templates/{name}',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.DELETE('/v1/templates/{name}', { params: { path: { name: '318' } } });
+      const { data, response } = await controlPlane.DELETE('/v1/templates/{name}', {
+        params: { path: { name: '318' } },
+      });
       expect(response.status).toBe(200);
       expect(data?.id).toBe('318');
       expect(data?.deleted).toBe(true);
@@ -301,7 +344,9 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'POST /v1/templates/files/upload-link',
     async run({ controlPlane }) {
       const files_hash = '9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8';
-      const { data, response } = await controlPlane.POST('/v1/templates/files/upload-link', { body: { files_hash, content_length: 48213 } });
+      const { data, response } = await controlPlane.POST('/v1/templates/files/upload-link', {
+        body: { files_hash, content_length: 48213 },
+      });
       expect(response.status).toBe(200);
       expect(data?.present).toBe(false);
       expect(data?.files_hash).toBe(files_hash);
@@ -322,15 +367,23 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'POST /v1/templates/build',
     name: '409 on an existing name rejects with ConflictError',
     async run({ controlPlaneOrThrow }) {
-      const promise = controlPlaneOrThrow.POST('/v1/templates/build', { body: buildRequest, headers: prefer('code=409') });
+      const promise = controlPlaneOrThrow.POST('/v1/templates/build', {
+        body: buildRequest,
+        headers: prefer('code=409'),
+      });
       await expect(promise).rejects.toBeInstanceOf(ConflictError);
-      await expect(promise).rejects.toMatchObject({ status: 409, body: { error: 'Template my-python-env already exists; set update: true to rebuild it' } });
+      await expect(promise).rejects.toMatchObject({
+        status: 409,
+        body: { error: 'Template my-python-env already exists; set update: true to rebuild it' },
+      });
     },
   },
   {
     operation: 'GET /v1/templates/build/{buildID}/status',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.GET('/v1/templates/build/{buildID}/status', { params: { path: { buildID: BUILD_ID } } });
+      const { data, response } = await controlPlane.GET('/v1/templates/build/{buildID}/status', {
+        params: { path: { buildID: BUILD_ID } },
+      });
       expect(response.status).toBe(200);
       expect(data?.build_id).toBe(BUILD_ID);
       expect(data?.status).toBe('building');
@@ -353,7 +406,9 @@ export const controlPlaneCalls: ContractCall[] = [
     operation: 'GET /v1/templates/build/{buildID}/logs',
     name: 'JSON offset polling',
     async run({ controlPlane }) {
-      const { data, response } = await controlPlane.GET('/v1/templates/build/{buildID}/logs', { params: { path: { buildID: BUILD_ID }, query: { offset: 0 } } });
+      const { data, response } = await controlPlane.GET('/v1/templates/build/{buildID}/logs', {
+        params: { path: { buildID: BUILD_ID }, query: { offset: 0 } },
+      });
       expect(response.status).toBe(200);
       // The route also declares text/event-stream, so `data` is typed as the union of both bodies.
       expect(data).toMatchObject({ offset: 3, complete: false, logs: expect.stringContaining('Step 1/5') });
