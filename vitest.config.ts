@@ -39,6 +39,14 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'local',
+          // The local HopX (src/local/): every operation, real flows, both isolation modes, safety.
+          include: ['test/local/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'browser-and-first-run',
           // Headless Chromium, npm start, npm pack: the slow end-to-end group.
           include: ['test/browser/**/*.test.ts', 'test/docs/**/*.test.ts', 'test/first-run/**/*.test.ts'],
