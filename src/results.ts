@@ -13,7 +13,7 @@ interface CallResult {
 /** For `{ data, error }` callers who want the typed error class of a failed result; undefined for a success. */
 export function errorOf(result: { error?: unknown; response: Response }, operation?: string): HopxApiError | undefined {
   if (result.error === undefined && result.response.ok) return undefined;
-  const delayMs = serverDelayMs(result.response.headers, Date.now());
+  const delayMs = serverDelayMs(result.response.status, result.response.headers, Date.now());
   return apiErrorFrom({
     status: result.response.status,
     body:

@@ -59,11 +59,15 @@ export function parseRateLimitResetMs(value: string | null, now: number): number
   return Math.max(0, Number(value.trim()) * 1000 - now);
 }
 
-/** How long the server asked us to wait, from either header; `Retry-After` wins. */
-export function serverDelayMs(headers: Headers, now: number): number | undefined {
-  return (
-    parseRetryAfterMs(headers.get('retry-after'), now) ?? parseRateLimitResetMs(headers.get('x-ratelimit-reset'), now)
-  );
+/**
+ * How long the server asked us to wait: `Retry-After`, or for a 429 the end of the rate-limit
+ * window (`X-RateLimit-Reset`). The window's end says nothing about when a 5xx is worth retrying,
+ * and servers send it on every answer: a 503 must not make a client sit out the rest of a minute.
+ */
+export function serverDelayMs(status: number, headers: Headers, now: number): number | undefined {
+  const retryAfter = parseRetryAfterMs(headers.get('retry-after'), now);
+  if (retryAfter !== undefined || status !== 429) return retryAfter;
+  return parseRateLimitResetMs(headers.get('x-ratelimit-reset'), now);
 }
 
 /** Exponential backoff with full jitter for attempt 1, 2, ... (`random` in [0, 1)). */
@@ -106,7 +110,7 @@ export function retryDelayMs(
     return budget.idempotent || wasNeverSent(outcome.cause) ? backoffMs(budget.retries + 1, random) : undefined;
   }
   if (!isRetryableStatus(outcome.status) || !(budget.idempotent || provesNotActed(outcome.status))) return undefined;
-  const asked = serverDelayMs(outcome.headers, now);
+  const asked = serverDelayMs(outcome.status, outcome.headers, now);
   if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) return undefined;
   return asked ?? backoffMs(budget.retries + 1, random);
 }

@@ -49,11 +49,22 @@ describe('what the server asks for', () => {
   });
 
   it('prefers Retry-After over X-RateLimit-Reset', () => {
-    expect(serverDelayMs(new Headers({ 'retry-after': '1', 'x-ratelimit-reset': String(NOW / 1000 + 30) }), NOW)).toBe(
-      1000,
-    );
-    expect(serverDelayMs(new Headers({ 'x-ratelimit-reset': String(NOW / 1000 + 30) }), NOW)).toBe(30_000);
-    expect(serverDelayMs(new Headers(), NOW)).toBeUndefined();
+    const reset = String(NOW / 1000 + 30);
+    expect(serverDelayMs(429, new Headers({ 'retry-after': '1', 'x-ratelimit-reset': reset }), NOW)).toBe(1000);
+    expect(serverDelayMs(429, new Headers({ 'x-ratelimit-reset': reset }), NOW)).toBe(30_000);
+    expect(serverDelayMs(429, new Headers(), NOW)).toBeUndefined();
+  });
+
+  it('reads the rate-limit window only for a 429: servers send it on every answer', () => {
+    const window = {
+      'x-ratelimit-limit': '100',
+      'x-ratelimit-remaining': '97',
+      'x-ratelimit-reset': String(NOW / 1000 + 55),
+    };
+    expect(serverDelayMs(503, new Headers(window), NOW)).toBeUndefined();
+    expect(serverDelayMs(500, new Headers(window), NOW)).toBeUndefined();
+    expect(retryDelayMs(response(503, window), budget(), NOW, 0.5)).toBe(375);
+    expect(serverDelayMs(503, new Headers({ 'retry-after': '2' }), NOW)).toBe(2000);
   });
 });
 
