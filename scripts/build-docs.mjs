@@ -33,6 +33,7 @@ const ORDER = [
   'errors-and-retries',
   'streaming',
   'files-and-uploads',
+  'local-hopx',
   'regenerating-the-client',
 ];
 

@@ -1,5 +1,5 @@
-// Starts Prism on generated/openapi.json and resolves once it answers. Shared by `npm run mock`,
-// `npm start` and the tests' global setup. Prism is spawned as `node <prism>/dist/index.js`, never
+// Starts Prism on generated/openapi.json and resolves once it answers. Shared by `npm run mock`
+// and the tests' global setup. Prism is spawned as `node <prism>/dist/index.js`, never
 // through npx, so that killing the child really stops Prism; and it exits by itself when its parent
 // process is gone.
 import { spawn } from 'node:child_process';

@@ -1,15 +1,15 @@
-// `npm start`: build everything, start the local mock (Prism for the REST routes, the stream mock
-// for SSE and WebSocket, one address for both), serve the docs, print the URLs, and run the tour.
-// Ctrl-C stops everything.
+// `npm start`: build everything, start the local HopX (both APIs, with state and real code),
+// serve the docs, print the URLs, and run the tour against it. Ctrl-C stops everything.
 //
 //   --once            exit after the tour (the tests use it)
 //   --skip-build      reuse the last build (generated/, docs/, dist/, the compiled tour)
-//   --port <n>        the mock of both APIs (default 4011; or MOCK_PORT)
-//   --prism-port <n>  Prism itself (default 4010; or PRISM_PORT)
+//   --port <n>        the local HopX's Control Plane (default 4011; or HOPX_LOCAL_PORT)
 //   --docs-port <n>   the docs site (default 4012; or DOCS_PORT)
 //
-// However npm start ends (the tour failing, an error, Ctrl-C, SIGTERM), no server it started keeps
-// running: its own servers close, and Prism exits with it (see exit-with-parent.cjs).
+// However npm start ends (the tour failing, an error, Ctrl-C, SIGTERM), nothing it started keeps
+// running: the local HopX deletes every sandbox (each sandbox's namespace also ends by itself when
+// this process is gone, even after SIGKILL), and the tour exits with it (see exit-with-parent.cjs).
+// Prism, which answers from the spec's examples, stays available as `npm run mock`.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,9 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { choosePort, PortTakenError } from './ports.mjs';
-import { startPrism } from './prism.mjs';
 import { serveStatic } from './serve-static.mjs';
-import { startStreamMock } from './stream-mock.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -32,7 +30,6 @@ const flags = (() => {
         once: { type: 'boolean', default: false },
         'skip-build': { type: 'boolean', default: false },
         port: { type: 'string' },
-        'prism-port': { type: 'string' },
         'docs-port': { type: 'string' },
       },
     }).values;
@@ -68,8 +65,7 @@ async function main() {
   // Ports first: a taken one stops npm start before it spends time building.
   const ports = {};
   for (const [name, what, flag, env, fallback] of [
-    ['mock', 'mock of both APIs', '--port', 'MOCK_PORT', 4011],
-    ['prism', 'Prism mock', '--prism-port', 'PRISM_PORT', 4010],
+    ['hopx', 'local HopX', '--port', 'HOPX_LOCAL_PORT', 4011],
     ['docs', 'docs site', '--docs-port', 'DOCS_PORT', 4012],
   ]) {
     const chosen = flags[flag.slice(2)] ?? process.env[env];
@@ -115,21 +111,20 @@ async function main() {
     );
   }
 
-  const prism = await startPrism({ port: ports.prism });
-  running.push({ close: () => prism.stop() });
-  const mock = await startStreamMock({ port: ports.mock, prismUrl: prism.url });
-  running.push(mock);
+  // The built package's own entry point: what `hopx-api/local` users get.
+  const { startLocalHopx } = await import('../dist/src/local/index.js');
+  const { banner } = await import('../dist/src/local/start-banner.js');
+  const local = await startLocalHopx({ port: ports.hopx, log: (line) => console.error(line) });
+  running.push(local);
   const docs = await serveStatic(join(root, 'docs'), ports.docs);
   running.push(docs);
-  console.log(
-    `\n  HopX API mock (both APIs)  ${mock.url}\n  Prism (REST only)          ${prism.url}\n  Docs                       ${docs.url}\n`,
-  );
+  console.log(`\n${banner(local)}\n\n  Docs            ${docs.url}\n`);
 
-  console.log('▸ the tour (docs/examples/tour.ts) against the mock');
+  console.log('▸ the tour (docs/examples/tour.ts) against the local HopX');
   const tour = spawn(process.execPath, ['--require', exitWithParent, '.tmp/examples/tour.js'], {
     cwd: root,
     stdio: ['pipe', 'inherit', 'inherit'],
-    env: { ...process.env, HOPX_BASE_URL: mock.url },
+    env: { ...process.env, HOPX_BASE_URL: local.url, HOPX_API_KEY: local.apiKey },
   });
   tour.stdin.on('error', () => {});
   running.push({
@@ -147,5 +142,5 @@ async function main() {
   }
   console.log('\n✔ tour finished');
   if (flags.once) await stop(0);
-  else console.log(`\nThe mock and the docs keep running: open ${docs.url}. Ctrl-C stops everything.`);
+  else console.log(`\nThe local HopX and the docs keep running (${local.url}, ${docs.url}). Ctrl-C stops everything.`);
 }

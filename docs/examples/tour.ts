@@ -1,23 +1,43 @@
-// The tour `npm start` runs against the local mock: one sandbox's life, every result typed.
-// Against the real platform: HOPX_API_KEY=hopx_live_... HOPX_BASE_URL=https://api.hopx.dev node tour.js
-import { createAgentClient, createControlPlaneClient, downloadBytes, runCode, uploadFile } from 'hopx-api';
+// The tour `npm start` runs against the local HopX: one sandbox's life, every result real and typed.
+// Against the platform: HOPX_API_KEY=hopx_live_... HOPX_BASE_URL=https://api.hopx.dev node tour.js
+import { createHash } from 'node:crypto';
+import {
+  createAgentClient,
+  createControlPlaneClient,
+  downloadBytes,
+  runCode,
+  type SandboxEvent,
+  streamSandboxEvents,
+  uploadFile,
+} from 'hopx-api';
 
 const baseUrl = process.env.HOPX_BASE_URL ?? 'http://127.0.0.1:4011';
-const local = baseUrl.startsWith('http://127.0.0.1');
-const apiKey = process.env.HOPX_API_KEY ?? 'hopx_live_m0ck3dk3y123.local-mock-secret';
 const show = (label: string, value: unknown) => console.log(`\n${label}\n${JSON.stringify(value, null, 2)}`);
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-const hopx = createControlPlaneClient({ apiKey, baseUrl, throwOnError: true });
+// The key comes from HOPX_API_KEY (npm start sets it to the local HopX's).
+const hopx = createControlPlaneClient({ baseUrl, throwOnError: true });
+
+// 0. Watch the organization's sandbox events while the tour runs (Server-Sent Events).
+const watcher = new AbortController();
+const events: SandboxEvent[] = [];
+const watching = (async () => {
+  for await (const event of streamSandboxEvents(hopx, { signal: watcher.signal })) {
+    events.push(event.data);
+    if (event.data.type === 'sandbox.deleted') return;
+  }
+})().catch((error) => {
+  if (!watcher.signal.aborted) throw error;
+});
 
 // 1. Create a sandbox from a public template.
 const sandbox = await hopx.POST('/v1/sandboxes', { body: { template_name: 'code-interpreter', timeout_seconds: 600 } });
-// The spec cannot promise `id` (an official SDK falls back to another field): check it once.
 const id = sandbox.id;
-if (!id) throw new Error('the new sandbox has no id');
+if (!id) throw new Error('the sandbox came back without an id');
 show('1. created sandbox', { id, status: sandbox.status, public_host: sandbox.public_host });
 
-// The agent lives on the sandbox's own host; the local mock serves it on the same address.
-const agent = createAgentClient({ sandbox, controlPlane: hopx, throwOnError: true, ...(local ? { baseUrl } : {}) });
+// The agent lives on the sandbox's own host (its public_host) and takes the sandbox's token.
+const agent = createAgentClient({ sandbox, controlPlane: hopx, throwOnError: true });
 
 // 2. Run code, with its output streamed as it is printed (WebSocket /execute/stream).
 console.log('\n2. running code, streamed:');
@@ -30,23 +50,32 @@ const run = await runCode(
 );
 show('   finished', { exitCode: run.exitCode, success: run.success, executionTime: run.executionTime });
 
-// 3. Write a file, upload another, read and download them back.
-const written = await agent.POST('/files/write', {
-  body: { path: '/workspace/hello.py', content: 'print("hello")\n' },
-});
-show('3. wrote a file', written);
-const uploaded = await uploadFile(agent, '/workspace/data/report.pdf', new Blob(['%PDF-1.7 tour\n']));
-show('   uploaded a file', uploaded);
+// 3. Write a file and read it back; upload bytes and download them again.
+const source = 'print("hello")\n';
+await agent.POST('/files/write', { body: { path: '/workspace/hello.py', content: source } });
 const read = await agent.GET('/files/read', { params: { query: { path: '/workspace/hello.py' } } });
-show('   read it back', read);
-const bytes = await downloadBytes(agent, '/workspace/data/report.pdf');
-show('   downloaded', { bytes: bytes.byteLength });
+show('3. wrote a file and read it back', { path: read.path, size: read.size, same: read.content === source });
+const bytes = crypto.getRandomValues(new Uint8Array(256 * 1024));
+const uploaded = await uploadFile(agent, '/workspace/data/random.bin', bytes);
+const downloaded = await downloadBytes(agent, '/workspace/data/random.bin');
+show('   uploaded and downloaded', {
+  size: uploaded.size,
+  sha256: sha256(downloaded),
+  same: sha256(downloaded) === sha256(bytes),
+});
 
-// 4. List running sandboxes (one page here; `paginate(hopx, '/v1/sandboxes')` walks every page,
-// and stops with an error if a server hands out the same cursor twice, as a static mock does).
-const page = await hopx.GET('/v1/sandboxes', { params: { query: { limit: 10, status: 'running' } } });
-show('4. sandboxes', { ids: (page.data ?? []).map((s) => `${s.id} (${s.status})`), has_more: page.has_more });
+// 4. The sandbox list (one page here; `paginate(hopx, '/v1/sandboxes')` walks every page).
+const page = await hopx.GET('/v1/sandboxes', { params: { query: { limit: 10 } } });
+show('4. sandboxes', {
+  ids: (page.data ?? []).map((s) => `${s.id} (${s.status})`),
+  includesOurs: (page.data ?? []).some((s) => s.id === id),
+});
 
-// 5. Delete the sandbox.
-const deleted = await hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id } } });
-show('5. deleted', deleted);
+// 5. Delete the sandbox; the event stream saw it come and go.
+await hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id } } });
+await Promise.race([watching, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+watcher.abort();
+show(
+  '5. deleted; the event stream showed',
+  events.filter((e) => e.sandbox_id === id).map((e) => e.type),
+);

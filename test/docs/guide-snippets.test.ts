@@ -60,13 +60,18 @@ function typescriptBlocks(markdown: string): { line: number; code: string }[] {
   return blocks;
 }
 
-/** Points `hopx-api` and `hopx-api/template-build` imports at the sources, relative to `dir`. */
+/** Points `hopx-api`, `hopx-api/template-build` and `hopx-api/local` imports at the sources, relative to `dir`. */
 function toSourceImports(code: string, dir: string): string {
   const target = (entry: string) => relative(dir, join(root, entry)).split('\\').join('/');
+  const entries: Record<string, string> = {
+    '': 'src/index.js',
+    '/template-build': 'src/template-build/index.js',
+    '/local': 'src/local/index.js',
+  };
   return code.replace(
-    /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])hopx-api(\/template-build)?\2/g,
+    /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])hopx-api(\/template-build|\/local)?\2/g,
     (_, keyword: string, quote: string, sub?: string) =>
-      `${keyword}${quote}${target(sub ? 'src/template-build/index.js' : 'src/index.js')}${quote}`,
+      `${keyword}${quote}${target(entries[sub ?? ''] ?? 'src/index.js')}${quote}`,
   );
 }
 

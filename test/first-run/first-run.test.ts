@@ -4,13 +4,14 @@
 // the `npm pack` output installs into a fresh project that type-checks and runs an example against
 // the mock; publint and arethetypeswrong find nothing wrong with it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAgentClient, createControlPlaneClient } from '../../src/index.js';
 import { freePort } from '../support/free-port.js';
 import { until } from '../support/until.js';
 
@@ -123,68 +124,63 @@ try {
 });
 
 describe('npm start', () => {
-  it('builds, starts the mock, runs the tour, serves the docs, and stops everything on Ctrl-C', async () => {
-    const [prism, mock, docs] = [await freePort(), await freePort(), await freePort()];
-    const run = startNpm([], { PRISM_PORT: String(prism), MOCK_PORT: String(mock), DOCS_PORT: String(docs) });
+  it('builds, starts the local HopX, runs the tour with real results, serves the docs, and stops on Ctrl-C', async () => {
+    const [hopxPort, docsPort] = [await freePort(), await freePort()];
+    const run = startNpm([], { HOPX_LOCAL_PORT: String(hopxPort), DOCS_PORT: String(docsPort) });
     await run.reached('Ctrl-C stops everything.');
     const { child, exited } = run;
     const output = run.output();
     expect(output, output).toContain('✔ tour finished');
-    expect(output).toContain(`HopX API mock (both APIs)  http://127.0.0.1:${mock}`);
-    expect(output).toContain(`Docs                       http://127.0.0.1:${docs}/`);
-    // Each step of the tour printed its typed result.
-    expect(output).toMatch(/1\. created sandbox\n\{\n {2}"id": "1761048129dsaqav4n"/);
+    expect(output).toContain(`Control Plane   http://127.0.0.1:${hopxPort}`);
+    expect(output).toContain(`Docs            http://127.0.0.1:${docsPort}/`);
+    expect(output).toContain('not a security sandbox');
+    // Real results: the code ran, the file read back is the one written, the download is the upload.
     expect(output).toContain('stdout> hello from HopX');
     expect(output).toContain('stdout> 42');
     expect(output).toContain('"exitCode": 0');
-    expect(output).toContain('uploaded a file');
-    expect(output).toContain('"bytes":');
-    expect(output).toContain('5. deleted');
+    expect(output).toMatch(/3\. wrote a file and read it back\n\{[^}]*"same": true/);
+    expect(output).toMatch(/uploaded and downloaded\n\{[^}]*"size": 262144,[^}]*"same": true/);
+    expect(output).toMatch(/4\. sandboxes\n\{[^}]*"includesOurs": true/);
+    expect(output).toMatch(
+      /5\. deleted; the event stream showed\n\[\n {2}"sandbox\.created",\n {2}"sandbox\.deleted"\n\]/,
+    );
 
-    // Still up after the tour: the docs and the mock answer.
-    const page = await fetch(`http://127.0.0.1:${docs}/`);
+    // Still up after the tour: the docs and the local HopX answer.
+    const page = await fetch(`http://127.0.0.1:${docsPort}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('reference.html');
-    expect((await fetch(`http://127.0.0.1:${mock}/health`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${hopxPort}/health`)).status).toBe(200);
 
     // Ctrl-C: a clean exit, and nothing left listening.
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    for (const port of [prism, mock, docs]) {
-      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
-    }
-    expect(prismProcesses(prism)).toEqual([]);
+    for (const port of [hopxPort, docsPort]) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   }, 180_000);
 
   // The runs below reuse the build the run above made (--skip-build), to stay fast.
 
   it('stops at once, in one line, when a port it was told to use is taken, and starts nothing', async () => {
     const taken = await occupy();
-    const prism = await freePort();
-    const run = startNpm(['--skip-build', '--once'], { MOCK_PORT: String(taken.port), PRISM_PORT: String(prism) });
+    const run = startNpm(['--skip-build', '--once'], { HOPX_LOCAL_PORT: String(taken.port) });
     expect(await run.exited).toBe(1);
-    const message = `npm start: port ${taken.port} (the mock of both APIs) is taken; choose another with --port <port> or MOCK_PORT=<port>.`;
+    const message = `npm start: port ${taken.port} (the local HopX) is taken; choose another with --port <port> or HOPX_LOCAL_PORT=<port>.`;
     expect(run.output().trim()).toBe(message);
-    const flagged = startNpm(['--skip-build', '--once', '--port', String(taken.port)], { PRISM_PORT: String(prism) });
+    const flagged = startNpm(['--skip-build', '--once', '--port', String(taken.port)], {});
     expect(await flagged.exited).toBe(1);
     expect(flagged.output().trim()).toBe(message);
-    expect(prismProcesses(prism)).toEqual([]);
     taken.server.close();
   });
 
   it('moves to a free port, and says so, when a default port is taken', async () => {
-    // The default mock port: taken by this test, or already by something else (either way, taken).
+    // The default port: taken by this test, or already by something else (either way, taken).
     const taken = await occupy(4011).catch(() => undefined);
-    const run = startNpm(['--skip-build', '--once'], {
-      PRISM_PORT: String(await freePort()),
-      DOCS_PORT: String(await freePort()),
-    });
+    const run = startNpm(['--skip-build', '--once'], { DOCS_PORT: String(await freePort()) });
     expect(await run.exited, run.output()).toBe(0);
     expect(run.output()).toMatch(
-      /port 4011 is taken: the mock of both APIs uses (\d+) instead \(choose with --port <port> or MOCK_PORT=<port>\)/,
+      /port 4011 is taken: the local HopX uses (\d+) instead \(choose with --port <port> or HOPX_LOCAL_PORT=<port>\)/,
     );
     const port = /uses (\d+) instead/.exec(run.output())![1];
-    expect(run.output()).toContain(`HopX API mock (both APIs)  http://127.0.0.1:${port}`);
+    expect(run.output()).toContain(`Control Plane   http://127.0.0.1:${port}`);
     expect(run.output()).toContain('✔ tour finished');
     taken?.server.close();
   }, 60_000);
@@ -193,36 +189,43 @@ describe('npm start', () => {
     ['SIGTERM', (child: ChildProcess) => child.kill('SIGTERM'), 0],
     ['SIGKILL (nothing of its own runs after that)', (child: ChildProcess) => child.kill('SIGKILL'), null],
   ] as const)(
-    'leaves no server or child running after %s',
+    'leaves no server, sandbox or sandbox process running after %s',
     async (_name, end, code) => {
-      const ports = {
-        PRISM_PORT: String(await freePort()),
-        MOCK_PORT: String(await freePort()),
-        DOCS_PORT: String(await freePort()),
-      };
+      const ports = { HOPX_LOCAL_PORT: String(await freePort()), DOCS_PORT: String(await freePort()) };
       const run = startNpm(['--skip-build'], ports);
       await run.reached('Ctrl-C stops everything.');
-      expect(prismProcesses(Number(ports.PRISM_PORT))).toHaveLength(1);
+      // A sandbox of our own, with a process that would run for minutes.
+      const apiKey = /API key +(\S+)/.exec(run.output())![1]!;
+      const hopx = createControlPlaneClient({
+        apiKey,
+        baseUrl: `http://127.0.0.1:${ports.HOPX_LOCAL_PORT}`,
+        throwOnError: true,
+      });
+      const sandbox = await hopx.POST('/v1/sandboxes', { body: { template_name: 'base' } });
+      const agent = createAgentClient({ sandbox, controlPlane: hopx, throwOnError: true });
+      await agent.POST('/commands/background', { body: { command: 'sleep', args: ['300'] } });
+      expect(sandboxProcesses(sandbox.id!).length).toBeGreaterThan(0);
       end(run.child);
       expect(await run.exited).toBe(code);
-      await until(() => prismProcesses(Number(ports.PRISM_PORT)).length === 0, 5_000, 'Prism to exit');
+      await until(() => sandboxProcesses(sandbox.id!).length === 0, 5_000, "the sandbox's processes to end");
       for (const port of Object.values(ports)) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     },
     60_000,
   );
 
   it('stops everything and exits 1 when the tour fails', async () => {
-    const ports = {
-      PRISM_PORT: String(await freePort()),
-      MOCK_PORT: String(await freePort()),
-      DOCS_PORT: String(await freePort()),
-    };
-    // A malformed key: the tour's first line throws HopxConfigError.
-    const run = startNpm(['--skip-build'], { ...ports, HOPX_API_KEY: 'not-a-key' });
-    expect(await run.exited).toBe(1);
-    expect(run.output()).toContain('✘ tour failed (exit 1); everything is stopped');
-    expect(prismProcesses(Number(ports.PRISM_PORT))).toEqual([]);
-    for (const port of Object.values(ports)) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    const ports = { HOPX_LOCAL_PORT: String(await freePort()), DOCS_PORT: String(await freePort()) };
+    // A tour that cannot even load (its compiled file is gone) fails with exit 1.
+    const tour = join(root, '.tmp/examples/tour.js');
+    renameSync(tour, `${tour}.aside`);
+    try {
+      const run = startNpm(['--skip-build'], ports);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain('✘ tour failed (exit 1); everything is stopped');
+      for (const port of Object.values(ports)) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    } finally {
+      renameSync(`${tour}.aside`, tour);
+    }
   }, 60_000);
 });
 
@@ -235,7 +238,7 @@ afterEach(() => {
 
 function startNpm(args: string[], env: Record<string, string>) {
   // Only the ports a test names are chosen; the others are npm start's defaults.
-  const { MOCK_PORT, PRISM_PORT, DOCS_PORT, ...inherited } = process.env;
+  const { HOPX_LOCAL_PORT, DOCS_PORT, HOPX_API_KEY, HOPX_BASE_URL, ...inherited } = process.env;
   const child = spawn(process.execPath, ['scripts/start.mjs', ...args], {
     cwd: root,
     env: { ...inherited, ...env },
@@ -272,10 +275,17 @@ function occupy(port = 0): Promise<{ server: Server; port: number }> {
   });
 }
 
-/** PIDs of Prism processes listening on `port` (whoever their parent is now). */
-function prismProcesses(port: number): number[] {
-  const lines = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n');
-  return lines
-    .filter((line) => line.includes('prism-cli/dist/index.js mock') && line.includes(` -p ${port} `))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
+/** PIDs of the processes of a local HopX sandbox (each carries HOPX_LOCAL_SANDBOX=<id>), whoever their parent is now. */
+function sandboxProcesses(sandboxId: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(`HOPX_LOCAL_SANDBOX=${sandboxId}`))
+        found.push(Number(name));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
 }
