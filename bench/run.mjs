@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each reporting ratios measured in this one run.
 import { callOverhead } from './call-overhead.mjs';
+import { localHopx } from './local-hopx.mjs';
 import { uploadMemory } from './upload-memory.mjs';
 
-const results = [await callOverhead(), await uploadMemory()];
+const results = [await callOverhead(), await uploadMemory(), (await localHopx()).ok];
 if (results.includes(false)) process.exitCode = 1;

@@ -30,6 +30,7 @@ export { paginate } from './pagination.js';
 export { errorOf } from './results.js';
 export type {
   AgentSocketOptions,
+  AnyAgentClient,
   ClientMessage,
   ServerMessage,
   SocketPath,

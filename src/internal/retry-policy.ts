@@ -19,6 +19,23 @@ export function provesNotActed(status: number): boolean {
   return status === 429 || status === 408;
 }
 
+/**
+ * Error codes that a retry cannot change, whatever the status says: the sandbox has no desktop
+ * (answered 503), the file exists (409), the sandbox is stopped or gone, the path is refused.
+ */
+const FINAL_CODES = new Set([
+  'DESKTOP_NOT_AVAILABLE',
+  'FILE_ALREADY_EXISTS',
+  'SANDBOX_STOPPED',
+  'SANDBOX_EXPIRED',
+  'SANDBOX_NOT_FOUND',
+  'PATH_NOT_ALLOWED',
+]);
+
+export function retryCannotHelp(code: string | undefined): boolean {
+  return code !== undefined && FINAL_CODES.has(code);
+}
+
 /** Connection errors raised before a byte of the request left this machine. */
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',

@@ -10,7 +10,7 @@ import { IdleTimer } from './idle-timer.js';
 import { watchBody } from './incoming-body.js';
 import { describeCause, sanitizedCause } from './network-failure.js';
 import { wireBody } from './outgoing-body.js';
-import { type AttemptOutcome, retryDelayMs } from './retry-policy.js';
+import { type AttemptOutcome, retryCannotHelp, retryDelayMs } from './retry-policy.js';
 import { redactHeaders, redactText } from './secrets.js';
 
 export interface TransportConfig {
@@ -144,7 +144,12 @@ export function createTransport(config: TransportConfig): typeof fetch {
       const outcome: AttemptOutcome = { kind: 'response', status: response.status, headers: response.headers };
       const delayMs = retryDelayMs(outcome, budget(), now(), random());
       if (delayMs !== undefined) {
-        discard(response);
+        // The error's own code can say that trying again cannot help (a sandbox without a desktop).
+        const read = await readSmallErrorBody(response);
+        if (read.text !== undefined && retryCannotHelp(errorCodeOf(read.text))) {
+          return watchBody(read.response, { context, requestId, timer, connection, secrets: config.secrets });
+        }
+        discard(read.response);
         await waitThenRetry(attempt, `HTTP ${response.status}`, delayMs);
         continue;
       }
@@ -238,4 +243,42 @@ function redirectError(
       "redirects are not followed, point the client's baseUrl at the final address",
     { operation: context.operation, requestId, status, location: safeLocation },
   );
+}
+
+/** Error bodies larger than this are not read to look for their code (the retry goes ahead). */
+const ERROR_BODY_PEEK_BYTES = 64 * 1024;
+
+/**
+ * Reads a small JSON error body so its code can be looked at; the response handed back carries the
+ * same bytes. Anything else is left unread (`text` undefined).
+ */
+async function readSmallErrorBody(response: Response): Promise<{ response: Response; text: string | undefined }> {
+  const type = response.headers.get('content-type') ?? '';
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (!/[/+]json\b/i.test(type) || !(length <= ERROR_BODY_PEEK_BYTES) || !response.body)
+    return { response, text: undefined };
+  let text: string;
+  try {
+    text = await response.text();
+  } catch {
+    return { response: new Response(null, response), text: undefined };
+  }
+  return {
+    response: new Response(text, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    }),
+    text,
+  };
+}
+
+function errorCodeOf(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { code?: unknown; error?: { code?: unknown } };
+    const code = body.code ?? (typeof body.error === 'object' ? body.error?.code : undefined);
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -184,8 +184,11 @@ export function requestHandler(local: Local, side: Side, options: PipelineOption
 }
 
 function authenticate(local: Local, side: Side, operation: SpecOperation, req: IncomingMessage): ApiError | undefined {
-  const security = operation.op.security ?? local.validator.spec.security;
-  if (Array.isArray(security) && security.length === 0) return undefined;
+  const security: Array<Record<string, unknown>> = operation.op.security ?? local.validator.spec.security ?? [];
+  if (security.length === 0) return undefined;
+  // `{}` among the alternatives: the credential is optional, but one that is sent must be valid.
+  const optional = security.some((requirement) => Object.keys(requirement).length === 0);
+  if (optional && !req.headers.authorization && !req.headers['x-api-key']) return undefined;
   if (side.kind === 'control-plane') {
     if (sameSecret(apiKeyOf(req.headers), local.apiKey)) return undefined;
     const given = apiKeyOf(req.headers);
@@ -217,6 +220,10 @@ async function sendReply(
   injected: boolean,
 ): Promise<void> {
   if (res.headersSent || res.destroyed) return;
+  if (side.sandbox) {
+    side.sandbox.counters.requests++;
+    if (reply.kind !== 'sse' && reply.status >= 400) side.sandbox.counters.errors++;
+  }
   const headers: Record<string, string> = { ...('headers' in reply ? reply.headers : {}) };
   const lowered = Object.fromEntries(
     Object.entries({ ...headers, ...(res.getHeaders() as Record<string, string>) }).map(([k, v]) => [
@@ -280,7 +287,9 @@ async function sendReply(
         'content-type': reply.contentType,
         'content-length': String(reply.size),
       });
-      await pipeline(createReadStream(reply.path), res).catch(() => res.destroy());
+      // Exactly the size announced: a file that grows while it is sent must not overrun Content-Length.
+      if (reply.size === 0) res.end();
+      else await pipeline(createReadStream(reply.path, { end: reply.size - 1 }), res).catch(() => res.destroy());
       return;
     case 'sse': {
       if (!check('text/event-stream')) return;
@@ -293,7 +302,6 @@ async function sendReply(
       return;
     }
   }
-  void side;
 }
 
 /** Answers that come before any operation (no route, wrong Host): not part of the spec, not checked. */

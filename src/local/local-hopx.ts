@@ -11,6 +11,7 @@ import { type AgentEndpoint, startAgentEndpoint } from './agent-endpoint.js';
 import { ApiError } from './api-error.js';
 import { newApiKey, TokenIssuer } from './auth.js';
 import type { Local, LocalLimits } from './context.js';
+import { handleContextUpload } from './context-store.js';
 import { httpHandlers, socketHandlers } from './handlers/index.js';
 import { findInterpreters, type Interpreters } from './host/interpreters.js';
 import { detectIsolation, type Isolation, type IsolationPreference } from './host/isolation.js';
@@ -122,17 +123,19 @@ class Instance implements Local, LocalHopx {
     this.host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
     const router = new Router(this.validator.operations, 'control-plane');
     let listening = 0;
-    const server = createServer(
-      requestHandler(
-        this,
-        { kind: 'control-plane', router, port: () => listening },
-        {
-          handlers: httpHandlers,
-          allowedHosts: this.allowedHosts(),
-          latencyMs: this.options.latencyMs ?? 0,
-        },
-      ),
+    const pipeline = requestHandler(
+      this,
+      { kind: 'control-plane', router, port: () => listening },
+      {
+        handlers: httpHandlers,
+        allowedHosts: this.allowedHosts(),
+        latencyMs: this.options.latencyMs ?? 0,
+      },
     );
+    // Upload links point here: the stand-in for the platform's presigned store (not an API operation).
+    const server = createServer((req, res) => {
+      if (!handleContextUpload(req, res, this)) pipeline(req, res);
+    });
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -191,6 +194,7 @@ class Instance implements Local, LocalHopx {
       endpoint: undefined,
       expiryTimer: undefined,
       closers: new Set(),
+      counters: { requests: 0, errors: 0 },
       extras: new Map(),
     };
     let endpoint: AgentEndpoint;

@@ -52,11 +52,11 @@ export function openSse(
         finish();
         return;
       }
-      res.write(`${id ? `id: ${id}\n` : ''}${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
-      if (faults.cutAfter !== undefined && ++sent >= faults.cutAfter) {
-        res.socket?.destroy();
-        finish();
-      }
+      const cut = faults.cutAfter !== undefined && ++sent >= faults.cutAfter;
+      // A cut comes after the event is on its way, not while Node still holds it.
+      const text = `${id ? `id: ${id}\n` : ''}${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+      res.write(text, cut ? () => res.socket?.destroy() : undefined);
+      if (cut) finish();
     },
     comment(text) {
       if (!finished) res.write(`: ${text}\n\n`);

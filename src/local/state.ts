@@ -54,6 +54,8 @@ export interface LocalSandbox {
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Things to end when the sandbox goes: open streams, watchers, interpreters. */
   closers: Set<() => void>;
+  /** Requests its agent answered, and how many of them with an error status (for its metrics). */
+  counters: { requests: number; errors: number };
   /** Per-group state that lives as long as the sandbox (the ipython interpreter, ...). */
   extras: Map<string, { close(): void }>;
 }

@@ -7,6 +7,7 @@ import {
   parseRateLimitResetMs,
   parseRetryAfterMs,
   type RetryBudget,
+  retryCannotHelp,
   retryDelayMs,
   serverDelayMs,
 } from '../../src/internal/retry-policy.js';
@@ -113,5 +114,14 @@ describe('retryDelayMs', () => {
   it('retries any connection failure of an idempotent call', () => {
     expect(retryDelayMs(failed('ECONNRESET'), budget(), NOW, 0)).toBe(250);
     expect(retryDelayMs(failed(), budget(), NOW, 0)).toBe(250);
+  });
+});
+
+describe('retryCannotHelp', () => {
+  it('names the codes whose answer a retry cannot change, and no others', () => {
+    for (const code of ['DESKTOP_NOT_AVAILABLE', 'FILE_ALREADY_EXISTS', 'SANDBOX_STOPPED', 'SANDBOX_EXPIRED'])
+      expect(retryCannotHelp(code)).toBe(true);
+    for (const code of ['SANDBOX_CREATING', 'INTERNAL_ERROR', 'EXECUTION_TIMEOUT', undefined])
+      expect(retryCannotHelp(code)).toBe(false);
   });
 });

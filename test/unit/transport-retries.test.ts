@@ -116,4 +116,29 @@ describe('transport retries (injected clock)', () => {
     expect((await transport('https://api.test/v1/sandboxes')).status).toBe(200);
     expect(sent).toHaveLength(3);
   });
+
+  it('does not retry a status whose error code says retrying cannot help, and hands over the same body', async () => {
+    const desktop = () => () =>
+      new Response(JSON.stringify({ error: 'no desktop', code: 'DESKTOP_NOT_AVAILABLE' }), {
+        status: 503,
+        headers: { 'content-type': 'application/json', 'content-length': '48' },
+      });
+    const { transport, sent, waits } = scripted([desktop(), json(200)]);
+    const response = await transport('https://agent.test/desktop/vnc/status');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: 'no desktop', code: 'DESKTOP_NOT_AVAILABLE' });
+    expect(sent).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('still retries a retryable status whose code may change (a sandbox still being created)', async () => {
+    const creating = () => () =>
+      new Response(JSON.stringify({ error: 'creating', code: 'SANDBOX_CREATING' }), {
+        status: 409,
+        headers: { 'content-type': 'application/json', 'content-length': '42' },
+      });
+    const { transport, sent } = scripted([creating(), json(200)]);
+    expect((await transport('https://api.test/v1/sandboxes/abc')).status).toBe(200);
+    expect(sent).toHaveLength(2);
+  });
 });
