@@ -197,14 +197,10 @@ export async function runBuild(
       build.log(
         `readyCmd (${plan.readyCmd.type}) not checked: a sandbox of this template starts its start command in the background and is ready at once`,
       );
-    // The build's filesystem becomes the template's: its upper layer in namespace mode, its
-    // folder in workspace mode. It moves out before the build's sandbox (and its folder) goes.
+    // The build's filesystem becomes the template's: its upper layer in namespace mode (deletions of
+    // this machine's files included, as whiteouts that each sandbox's copy keeps), its folder in
+    // workspace mode. It moves out before the build's sandbox (and its folder) goes.
     await rename(host.root, root);
-    const whiteouts = await removeWhiteouts(root);
-    if (whiteouts.length)
-      build.log(
-        `⚠ ${whiteouts.length} deletion(s) of this machine's files (${whiteouts.slice(0, 3).join(', ')}${whiteouts.length > 3 ? ', …' : ''}) cannot be carried into sandboxes: they will see those files`,
-      );
     return { root, env, workdir, startCmd: plan.startCmd ?? cmd };
   } catch (error) {
     await rm(root, { recursive: true, force: true });
@@ -236,27 +232,6 @@ async function makeDirectory(local: Local, host: SandboxHost, path: string, buil
   const result = await run.result;
   if (result.stderr.trim()) build.log(result.stderr.trimEnd());
   if (result.exitCode !== 0) throw new StepFailure(`WORKDIR ${path}: mkdir exited with status ${result.exitCode}`);
-}
-
-/**
- * An overlay records a deleted lower file as a 0:0 character device in the upper layer. Copying a
- * template root cannot make device files, so they are removed (and the log says what that means).
- */
-async function removeWhiteouts(root: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(relative: string): Promise<void> {
-    for (const name of await readdir(join(root, relative))) {
-      const path = `${relative}/${name}`;
-      const entry = await lstat(join(root, path));
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isCharacterDevice() && entry.rdev === 0) {
-        await rm(join(root, path));
-        found.push(path);
-      }
-    }
-  }
-  await walk('');
-  return found;
 }
 
 /** Splits a command's output into lines per stream, keeping a partial line until it ends. */

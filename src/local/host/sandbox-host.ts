@@ -45,8 +45,7 @@ export class SandboxHost {
   static async create(options: SandboxHostOptions): Promise<SandboxHost> {
     const host = new SandboxHost(options);
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
-    if (options.templateRoot)
-      await cp(options.templateRoot, host.root, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    if (options.templateRoot) await copyTree(options.templateRoot, host.root, host.mode);
     await mkdir(join(host.root, 'workspace'), { recursive: true });
     if (host.mode === 'namespace') {
       try {
@@ -204,6 +203,24 @@ export class SandboxHost {
     this.holderPid = pid;
     holder.stdout?.resume();
   }
+}
+
+/**
+ * A template's filesystem, copied for one sandbox. In namespace mode the root is an overlay layer
+ * whose deletions of this machine's files are whiteouts (0:0 character devices): `cp -a` (run as
+ * root, as namespace mode is) makes them again, so the sandbox does not see those files either.
+ */
+async function copyTree(from: string, to: string, mode: SandboxHost['mode']): Promise<void> {
+  if (mode === 'namespace') {
+    const copied = await new Promise<boolean>((resolve) => {
+      const child = spawn('cp', ['-a', '--', `${from}/.`, to], { stdio: 'ignore' });
+      child.once('error', () => resolve(false));
+      child.once('close', (code) => resolve(code === 0));
+    });
+    if (copied) return;
+    await rm(to, { recursive: true, force: true });
+  }
+  await cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
 }
 
 function tryKill(pid: number, signal: NodeJS.Signals): void {
