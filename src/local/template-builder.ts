@@ -8,7 +8,7 @@
 // FROM cannot be honoured (the local HopX pulls no images): the log says so, and the steps run on
 // this machine's own system. A step that needs the image or the network fails for real.
 import { readFileSync } from 'node:fs';
-import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import { runCopy } from './build-copy.js';
