@@ -193,47 +193,15 @@ export async function startSandboxRun(local: Local, sandbox: LocalSandbox, setti
   // No documented minimum for background and async runs: zero or less means no timeout.
   const seconds = settings.timeoutSeconds;
   const timeoutMs = seconds && seconds > 0 ? Math.min(seconds * 1000, LONGEST_TIMER_MS) : undefined;
-  return endsWithItsProcess(
-    startRun(sandbox.host, {
-      argv,
-      cwd,
-      env: runEnv(local.interpreters.paths, Object.fromEntries(sandbox.env), settings.env),
-      maxOutputBytes: local.limits.outputBytes,
-      ...(timeoutMs ? { timeoutMs } : {}),
-      ...(settings.onStdout ? { onStdout: settings.onStdout } : {}),
-      ...(settings.onStderr ? { onStderr: settings.onStderr } : {}),
-    }),
-  );
-}
-
-/** How long output may still arrive after a run's own process has exited (from children it left). */
-const OUTPUT_GRACE_MS = 500;
-
-/**
- * A run ends when its own process does. startRun() waits for its output pipes to close, which a
- * child the run left behind keeps open: `sleep 60 &`, or a daemon that left the process group
- * (`setsid`, `start_new_session=True`), would hold the answer (and the timeout) hostage. Once the
- * process has exited, its pipes get a short grace for the last output and are then closed, and the
- * run ends (startRun then kills what is left of its group; a process that left the group ends with
- * the sandbox).
- */
-function endsWithItsProcess(run: Run): Run {
-  let exitedAfterMs: number | undefined;
-  run.child.once('exit', () => {
-    exitedAfterMs = Date.now() - run.startedAt.getTime();
-    const timer = setTimeout(() => {
-      run.child.stdout?.destroy();
-      run.child.stderr?.destroy();
-    }, OUTPUT_GRACE_MS);
-    void run.result.then(() => clearTimeout(timer));
+  return startRun(sandbox.host, {
+    argv,
+    cwd,
+    env: runEnv(local.interpreters.paths, Object.fromEntries(sandbox.env), settings.env),
+    maxOutputBytes: local.limits.outputBytes,
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(settings.onStdout ? { onStdout: settings.onStdout } : {}),
+    ...(settings.onStderr ? { onStderr: settings.onStderr } : {}),
   });
-  // Its duration is the process's, not the wait for the pipes.
-  const result = run.result.then((ended) =>
-    exitedAfterMs === undefined
-      ? ended
-      : { ...ended, durationSeconds: Math.min(ended.durationSeconds, exitedAfterMs / 1000) },
-  );
-  return { ...run, result };
 }
 
 const sandboxPids = new WeakMap<Run, number>();
@@ -251,35 +219,13 @@ export async function findSandboxPid(sandbox: LocalSandbox, run: Run): Promise<n
 /** The run's PID in its sandbox, when findSandboxPid() found it. */
 export const sandboxPidOfRun = (run: Run): number | undefined => sandboxPids.get(run);
 
-/** The runs that answer one HTTP request (`/execute`, `/commands/run`): counted, and killed with the sandbox. */
-class ForegroundRuns {
-  readonly runs = new Set<Run>();
-  add(run: Run) {
-    this.runs.add(run);
-    void run.result.then(() => this.runs.delete(run));
-  }
-  close() {
-    for (const run of this.runs) run.kill('SIGKILL');
-  }
-}
-
-export function foregroundRuns(sandbox: LocalSandbox): ForegroundRuns {
-  const key = 'execution.foreground-runs';
-  let runs = sandbox.extras.get(key) as ForegroundRuns | undefined;
-  if (!runs) {
-    runs = new ForegroundRuns();
-    sandbox.extras.set(key, runs);
-  }
-  return runs;
-}
-
 /**
  * Refuses a new run when the sandbox already runs as many processes as the local HopX allows. The
  * operations document no 429 or 503: this is the server's own condition, so a 500 (which the SDKs
  * retry with backoff).
  */
 export function requireRoom(local: Local, sandbox: LocalSandbox, code: 'EXECUTION_FAILED' | 'COMMAND_FAILED'): void {
-  const current = sandbox.processes.running().length + foregroundRuns(sandbox).runs.size;
+  const current = sandbox.processes.activeCount();
   const limit = local.limits.processesPerSandbox;
   if (current >= limit)
     throw new ApiError(500, code, `the sandbox already runs ${current} processes, the local HopX's limit`, {

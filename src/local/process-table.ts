@@ -22,14 +22,35 @@ export interface TrackedProcess {
   endedAt: Date | undefined;
 }
 
+/** Finished runs kept for listings (with their output); older ones are forgotten. */
+const KEEP_FINISHED = 200;
+
 export class ProcessTable {
   private readonly entries = new Map<string, TrackedProcess>();
+  /** Runs that answer one request (`/execute`, `/commands/run`): no id, but counted and killed too. */
+  private readonly foreground = new Set<Run>();
 
   constructor(private readonly limit: number) {}
 
+  /** Processes running now, named or not. */
+  activeCount(): number {
+    return this.running().length + this.foreground.size;
+  }
+
   /** Whether another process may start (the sandbox's limit on concurrent processes). */
   hasRoom(): boolean {
-    return this.running().length < this.limit;
+    return this.activeCount() < this.limit;
+  }
+
+  /** Counts a run that answers its request directly, until it ends. */
+  attach(run: Run): void {
+    this.foreground.add(run);
+    void run.result.then(() => this.foreground.delete(run));
+  }
+
+  /** Runs answering a request right now. */
+  foregroundCount(): number {
+    return this.foreground.size;
   }
 
   add(
@@ -53,6 +74,7 @@ export class ProcessTable {
     void run.result.then((result) => {
       entry.result = result;
       entry.endedAt = new Date();
+      this.forgetOldest();
     });
     return entry;
   }
@@ -71,5 +93,12 @@ export class ProcessTable {
 
   killAll(): void {
     for (const entry of this.running()) entry.run.kill('SIGKILL');
+    for (const run of this.foreground) run.kill('SIGKILL');
+  }
+
+  /** Keeps memory bounded: finished runs beyond KEEP_FINISHED go, oldest first. */
+  private forgetOldest(): void {
+    const finished = this.all().filter((e) => e.endedAt);
+    for (const entry of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.entries.delete(entry.id);
   }
 }

@@ -20,7 +20,8 @@ export function upgradeHandler(
   port: () => number,
   options: { handlers: Record<string, SocketHandler>; allowedHosts: string[]; latencyMs: number },
 ) {
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  // 16 MiB per client message: far above any message of the spec (ws's default is 100 MiB).
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
   const refuse = (socket: Duplex, status: number, reason: string, code: string, body: string) => {
     const text = JSON.stringify({ error: body, code });
     socket.end(
@@ -101,27 +102,27 @@ function socketContext(
     faults,
     send,
     onMessage(listener) {
+      // A client message that breaks the spec gets the route's `error` message when it has one;
+      // routes without one (the terminal) close with 1007 (invalid data) and say why.
+      const refuse = (reason: string, code: string) => {
+        const error = { type: 'error', error: reason, code, timestamp: new Date().toISOString() };
+        if (local.validator.validateFrame(operation, 'server', error).length === 0) send(error);
+        else ws.close(1007, reason.slice(0, 120));
+      };
       ws.on('message', (data) => {
         let message: unknown;
         try {
           message = JSON.parse(data.toString());
         } catch {
-          send({
-            type: 'error',
-            error: 'the message is not JSON',
-            code: 'INVALID_JSON',
-            timestamp: new Date().toISOString(),
-          });
+          refuse('the message is not JSON', 'INVALID_JSON');
           return;
         }
         const found = local.validator.validateFrame(operation, 'client', message);
         if (found.length) {
-          send({
-            type: 'error',
-            error: `the message does not match the spec: ${found.map((v) => `${v.pointer} ${v.message}`).join('; ')}`,
-            code: 'INVALID_REQUEST',
-            timestamp: new Date().toISOString(),
-          });
+          refuse(
+            `the message does not match the spec: ${found.map((v) => `${v.pointer} ${v.message}`).join('; ')}`,
+            'INVALID_REQUEST',
+          );
           return;
         }
         listener(message);

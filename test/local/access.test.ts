@@ -68,8 +68,9 @@ describe("a sandbox's agent", () => {
   it("needs that sandbox's token: none, a forged one and another sandbox's are refused with 401", async () => {
     const { sandbox } = await harness.sandbox();
     const { sandbox: other } = await harness.sandbox();
+    // GET /env needs the token (GET /ping, /info and / check one only when it is sent).
     const ping = (token?: string) =>
-      fetch(`${sandbox.public_host}/ping`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+      fetch(`${sandbox.public_host}/env`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
     expect((await ping()).status).toBe(401);
     expect((await ping(`${sandbox.auth_token}x`)).status).toBe(401);
     const foreign = await ping(other.auth_token);
@@ -95,17 +96,27 @@ describe('an expired sandbox token', () => {
       expect((await stale.json()).code).toBe('TOKEN_EXPIRED');
       // Without a Control Plane client there is nothing to renew with: a typed error.
       const stuck = createAgentClient({ sandbox: { ...sandbox, token_expires_at: undefined }, throwOnError: true });
-      await expect(stuck.GET('/ping')).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(stuck.GET('/env')).rejects.toBeInstanceOf(AuthenticationError);
       // With one, the client renews after the 401 and the call goes through.
       const agent = createAgentClient({
         sandbox: { ...sandbox, token_expires_at: undefined },
         controlPlane: hopx,
         throwOnError: true,
       });
-      await expect(agent.GET('/ping')).resolves.toBeDefined();
+      await expect(agent.GET('/env')).resolves.toBeDefined();
       expect(local.violations()).toEqual([]);
     } finally {
       await local.close();
     }
+  });
+});
+
+describe('routes where the token is optional', () => {
+  it('GET /ping answers without a token, and refuses a wrong one that is sent', async () => {
+    const { sandbox } = await harness.sandbox();
+    expect((await fetch(`${sandbox.public_host}/ping`)).status).toBe(200);
+    expect((await fetch(`${sandbox.public_host}/ping`, { headers: { Authorization: 'Bearer forged' } })).status).toBe(
+      401,
+    );
   });
 });

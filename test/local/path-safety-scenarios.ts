@@ -77,17 +77,12 @@ export function pathSafetyScenarios(local: LocalHarness, mode: 'namespace' | 'wo
   it("keeps what the API writes to /tmp in the sandbox, never in this machine's /tmp", async () => {
     const { agent } = await local.sandbox();
     const name = unique('tmp');
-    const write = agent.POST('/files/write', { body: { path: `/tmp/${name}`, content: 'sandbox only' } });
-    if (mode === 'namespace') {
-      // The sandbox's /tmp is its own (a private tmpfs): the file is there, for the sandbox only.
-      await write;
-      expect(await agent.GET('/files/read', { params: { query: { path: `/tmp/${name}` } } })).toMatchObject({
-        content: 'sandbox only',
-      });
-    } else {
-      // Absolute paths name places in the sandbox's folder, which has no /tmp until its code makes one.
-      await expect(write).rejects.toMatchObject({ status: 400, code: 'DIRECTORY_NOT_FOUND' });
-    }
+    // The sandbox's /tmp is its own: a private tmpfs in namespace mode, a folder of the sandbox's in
+    // workspace mode. The file is there, for the sandbox only.
+    await agent.POST('/files/write', { body: { path: `/tmp/${name}`, content: 'sandbox only' } });
+    expect(await agent.GET('/files/read', { params: { query: { path: `/tmp/${name}` } } })).toMatchObject({
+      content: 'sandbox only',
+    });
     await expect(lstat(`/tmp/${name}`)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 

@@ -7,7 +7,6 @@ import {
   callSandbox,
   exitCodeOf,
   findSandboxPid,
-  foregroundRuns,
   reportedStderr,
   requireRoom,
   startSandboxRun,
@@ -33,7 +32,7 @@ export const commandsHandlers: Record<string, Handler> = {
       env: body.env,
       timeoutSeconds,
     });
-    foregroundRuns(sandbox).add(run);
+    sandbox.processes.attach(run);
     const abandon = () => run.kill('SIGKILL');
     ctx.signal.addEventListener('abort', abandon, { once: true });
     const [result, pid] = await Promise.all([run.result, findSandboxPid(sandbox, run)]);

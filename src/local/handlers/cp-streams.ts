@@ -2,10 +2,11 @@
 // event logs (events.ts): a client that reconnects with Last-Event-ID first gets what it missed
 // from the log's buffer, then live events. Metrics are sampled from the sandbox's real processes
 // every `interval` seconds while a client watches, until the sandbox goes.
+
+import { measureSandbox, systemMetrics } from '../agent-metrics.js';
 import { ApiError } from '../api-error.js';
 import type { CallContext, Handler, Reply } from '../context.js';
 import type { EventLog, StoredEvent } from '../events.js';
-import { MetricsSampler } from '../metrics-stream-sampler.js';
 import { sandboxOf } from './sandboxes.js';
 
 export const cpStreamsHandlers: Record<string, Handler> = {
@@ -29,8 +30,8 @@ export const cpStreamsHandlers: Record<string, Handler> = {
     return {
       kind: 'sse',
       async run(writer) {
-        const sampler = new MetricsSampler(sandbox, ctx.local.dataDir);
-        await sampler.start();
+        // The first reading: each sample's CPU usage is measured since the one before it.
+        await measureSandbox(sandbox);
         let sequence = 0;
         let gone!: () => void;
         const sandboxGone = new Promise<void>((resolve) => {
@@ -46,7 +47,7 @@ export const cpStreamsHandlers: Record<string, Handler> = {
               sandboxGone.then(() => 'gone' as const),
             ]);
             if (next !== 'tick' || !ctx.local.state.sandboxes.has(sandbox.id)) return;
-            const sample = await sampler.sample();
+            const { memory, ...sample } = systemMetrics(await measureSandbox(sandbox));
             // Samples are taken only while someone watches: a reconnect resumes with new ones.
             const id = `${Date.now()}-${++sequence}`;
             writer.send({
@@ -58,6 +59,8 @@ export const cpStreamsHandlers: Record<string, Handler> = {
                 sandbox_id: sandbox.id,
                 timestamp: new Date().toISOString(),
                 ...sample,
+                // The stream's memory figure has no `free` (the agent's /system has).
+                memory: { total: memory.total, used: memory.used, usage_percent: memory.usage_percent },
               },
             });
           }

@@ -11,7 +11,6 @@ import {
   codeProgram,
   exitCodeOf,
   findSandboxPid,
-  foregroundRuns,
   type Language,
   languageOf,
   reportedStderr,
@@ -47,7 +46,7 @@ async function executeToEnd(ctx: CallContext, withList: boolean) {
       env: { ...program.env, ...body.env },
       timeoutSeconds,
     });
-    foregroundRuns(sandbox).add(run);
+    sandbox.processes.attach(run);
     // Nobody reads the answer of a caller that went away: its run ends too.
     const abandon = () => run.kill('SIGKILL');
     ctx.signal.addEventListener('abort', abandon, { once: true });

@@ -3,7 +3,6 @@
 // (agent-metrics.ts); the request and error counters are the pipeline's (http-pipeline.ts).
 
 import { measureSandbox, type SandboxUsage, systemMetrics } from '../agent-metrics.js';
-import { foregroundRuns } from '../code-runs.js';
 import { type Handler, json } from '../context.js';
 import { clockTicksPerSecond } from '../host/process-metrics.js';
 import type { ProcessKind } from '../process-table.js';
@@ -24,7 +23,7 @@ function runCounts(sandbox: LocalSandbox) {
   const tracked = all.filter((p) => TRACKED_EXECUTION_KINDS.has(p.kind) && p.run.running()).length;
   return {
     // Plus the runs answering a request right now (`/execute`, `/commands/run`).
-    activeExecutions: tracked + foregroundRuns(sandbox).runs.size,
+    activeExecutions: tracked + sandbox.processes.foregroundCount(),
     background: background.length,
     backgroundRunning: background.filter((p) => p.run.running()).length,
   };

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, createWriteStream, type Stats, type WriteStream } from 'node:fs';
 import { type FileHandle, link, lstat, mkdir, open, readlink, realpath, rename, rm, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { STAGING_SUFFIX } from './file-watcher.js';
 import { PathError, type ResolvedPath } from './sandbox-fs.js';
 import type { SandboxHost } from './sandbox-host.js';
 
@@ -198,7 +199,7 @@ export class PendingFile {
     const { parent, name } = parentOf(path);
     if (parent.path === path.path) throw new NotARegularFile(path.path, true);
     const directory = await openDirectory(sandbox, parent);
-    const tempName = `.${name.slice(0, 100)}.${randomBytes(6).toString('hex')}.hopx-partial`;
+    const tempName = `.${name.slice(0, 100)}.${randomBytes(6).toString('hex')}${STAGING_SUFFIX}`;
     try {
       const handle = await open(directory.at(tempName), CREATE_FLAGS, 0o600);
       return new PendingFile(path, directory, handle, tempName, name);

@@ -16,6 +16,9 @@ import type { ResolvedPath } from './sandbox-fs.js';
 
 export type FileEvent = 'created' | 'modified' | 'deleted';
 
+/** How the file API names a file it is still writing (see confined-files.ts). */
+export const STAGING_SUFFIX = '.hopx-partial';
+
 export interface FileWatch {
   close(): void;
 }
@@ -47,7 +50,12 @@ export function watchSandboxDirectory(
   let draining = false;
   let closed = false;
 
-  const report = (name: string, event: FileEvent) => onChange({ path: posix.join(directory.path, name), event });
+  const report = (name: string, event: FileEvent) => {
+    // The file API's own staging files (written whole, then renamed over the target) are not the
+    // sandbox's changes: the rename that completes the write is reported instead.
+    if (name.endsWith(STAGING_SUFFIX)) return;
+    onChange({ path: posix.join(directory.path, name), event });
+  };
   const end = (error?: Error) => {
     if (closed) return;
     closed = true;

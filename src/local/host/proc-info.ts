@@ -1,8 +1,8 @@
 // What /proc says about one process of this machine, as `ps` would show it: its name, command line,
 // state, owner, CPU and memory use, and its PID as the sandbox's own code sees it (the innermost
 // PID namespace). Linux only, like the rest of the local HopX's process handling.
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { clockTicksPerSecond } from './process-metrics.js';
 
 export interface ProcFacts {
   /** The PID inside the process's own PID namespace (what `os.getpid()` returns in the sandbox). */
@@ -33,18 +33,6 @@ const STATES: Record<string, string> = {
   P: 'parked',
 };
 
-let clockTicks: number | undefined;
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-}
-
 /** The facts of `hostPid`, or undefined when it is gone (processes end while they are listed). */
 export async function procFacts(hostPid: number): Promise<ProcFacts | undefined> {
   try {
@@ -66,7 +54,7 @@ export async function procFacts(hostPid: number): Promise<ProcFacts | undefined>
     // Field numbers of proc(5), counted from `state` (field 3).
     const field = (n: number) => Number(fields[n - 3] ?? 0);
     const state = fields[0] ?? '?';
-    const ticks = ticksPerSecond();
+    const ticks = clockTicksPerSecond();
     const cpuSeconds = (field(14) + field(15)) / ticks;
     const aliveSeconds = Number(uptime.split(/\s+/)[0]) - field(22) / ticks;
     const cpuPercent = aliveSeconds > 0 ? Math.max(0, (cpuSeconds / aliveSeconds) * 100) : 0;

@@ -45,6 +45,9 @@ export interface Run {
   result: Promise<RunResult>;
 }
 
+/** How long output may still arrive after a run's own process has exited (from children it left). */
+const OUTPUT_GRACE_MS = 500;
+
 export function startRun(sandbox: SandboxHost, options: RunOptions): Run {
   const started = process.hrtime.bigint();
   const startedAt = new Date();
@@ -74,6 +77,19 @@ export function startRun(sandbox: SandboxHost, options: RunOptions): Run {
         killGroup('SIGKILL');
       }, options.timeoutMs)
     : undefined;
+  // A run ends when its own process does. Its output pipes stay open while a child it left behind
+  // holds them (`sleep 60 &`, or a daemon that left the group): once the process has exited they
+  // get a short grace for the last output and are then closed, so such a child cannot hold the
+  // answer (or the timeout) hostage. Its duration is the process's.
+  let exitedAt: bigint | undefined;
+  child.once('exit', () => {
+    exitedAt = process.hrtime.bigint();
+    const grace = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, OUTPUT_GRACE_MS);
+    grace.unref();
+  });
   const result = new Promise<RunResult>((resolve) => {
     const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
       if (ended) return;
@@ -95,7 +111,7 @@ export function startRun(sandbox: SandboxHost, options: RunOptions): Run {
         stdout: out.text(),
         stderr: err.text(),
         truncated: out.truncated || err.truncated,
-        durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+        durationSeconds: Number((exitedAt ?? process.hrtime.bigint()) - started) / 1e9,
       });
     };
     child.once('close', finish);

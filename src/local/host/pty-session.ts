@@ -6,9 +6,8 @@
 // sandbox is going).
 import { closeSync, constants, openSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import pty, { type IPty } from '@lydell/node-pty';
-import { SANDBOX_MARKER, type SandboxHost } from './sandbox-host.js';
+import type { SandboxHost } from './sandbox-host.js';
 
 export interface PtySessionOptions {
   /** The shell and its arguments, as sandbox paths. */
@@ -38,17 +37,8 @@ export interface PtySession {
 }
 
 export function startPtySession(host: SandboxHost, options: PtySessionOptions): PtySession {
-  const env: Record<string, string> = { ...options.env, [SANDBOX_MARKER]: host.id };
-  const { file, args, cwd } =
-    host.mode === 'namespace'
-      ? { file: 'nsenter', args: nsenterArgs(host, options.argv, options.cwd), cwd: '/' }
-      : {
-          file: options.argv[0] ?? '/bin/sh',
-          args: options.argv.slice(1),
-          // Workspace mode: sandbox paths are the sandbox folder's, HOME is its workspace.
-          cwd: join(host.root, options.cwd),
-        };
-  if (host.mode === 'workspace') env.HOME = join(host.root, 'workspace');
+  const env = host.environment(options.env);
+  const { file, args, cwd } = host.commandLine(options.argv, options.cwd);
   const terminal: IPty = pty.spawn(file, args, {
     name: env.TERM ?? 'xterm-256color',
     cols: options.cols,
@@ -124,32 +114,6 @@ export function startPtySession(host: SandboxHost, options: PtySessionOptions): 
       letSlaveGo();
     },
   };
-}
-
-/**
- * The command line that runs `argv` in the sandbox's namespaces, as SandboxHost.spawn() builds it.
- * SandboxHost keeps its namespace's PID 1 private; hostPathOf('/') is `/proc/<that pid>/root/`.
- */
-function nsenterArgs(host: SandboxHost, argv: string[], cwd: string): string[] {
-  const holder = /^\/proc\/(\d+)\/root\/?$/.exec(host.hostPathOf('/'))?.[1];
-  if (!holder) throw new Error(`sandbox ${host.id}: its namespace is not running`);
-  const userns = host.options.isolation.unshareFlags.includes('--user') ? ['--user', '--preserve-credentials'] : [];
-  // nsenter cannot change into a directory of the new root itself: a shell does, then execs.
-  return [
-    '-t',
-    holder,
-    '--mount',
-    '--pid',
-    ...userns,
-    '--root',
-    '--wd',
-    '--',
-    '/bin/sh',
-    '-c',
-    'cd -- "$0" && exec "$@"',
-    cwd,
-    ...argv,
-  ];
 }
 
 /** Opens the terminal's slave side (node-pty keeps its name, e.g. /dev/pts/3, in `_pty`). */

@@ -46,7 +46,9 @@ export class SandboxHost {
     const host = new SandboxHost(options);
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     if (options.templateRoot) await copyTree(options.templateRoot, host.root, host.mode);
+    // /workspace, and /tmp for workspace mode (namespace mode mounts a private one over it).
     await mkdir(join(host.root, 'workspace'), { recursive: true });
+    await mkdir(join(host.root, 'tmp'), { recursive: true, mode: 0o1777 });
     if (host.mode === 'namespace') {
       try {
         await host.startHolder();
@@ -70,8 +72,27 @@ export class SandboxHost {
    */
   spawn(argv: string[], cwd: string, env: Record<string, string>, stdio: 'pipe' | 'ignore' = 'pipe'): ChildProcess {
     if (this.destroyed) throw new Error(`sandbox ${this.id} is gone`);
-    const marked = { ...env, [SANDBOX_MARKER]: this.id };
-    let child: ChildProcess;
+    const line = this.commandLine(argv, cwd);
+    const child = spawn(line.file, line.args, {
+      cwd: line.cwd,
+      env: this.environment(env),
+      detached: true,
+      stdio: [stdio, stdio, stdio],
+    });
+    if (child.pid) {
+      const group = child.pid;
+      this.groups.add(group);
+      child.once('exit', () => this.groups.delete(group));
+    }
+    return child;
+  }
+
+  /**
+   * How to start `argv` in the sandbox, in `cwd` (a sandbox path): for spawn() and for anything
+   * else that starts processes there (a pseudo-terminal).
+   */
+  commandLine(argv: string[], cwd: string): { file: string; args: string[]; cwd: string } {
+    if (this.destroyed) throw new Error(`sandbox ${this.id} is gone`);
     if (this.mode === 'namespace') {
       const userns = this.options.isolation.unshareFlags.includes('--user') ? ['--user', '--preserve-credentials'] : [];
       // nsenter cannot change into a directory of the new root itself: a shell does, then execs.
@@ -90,22 +111,15 @@ export class SandboxHost {
         cwd,
         ...argv,
       ];
-      child = spawn('nsenter', args, { env: marked, detached: true, stdio: [stdio, stdio, stdio] });
-    } else {
-      const home = join(this.root, 'workspace');
-      child = spawn(argv[0] ?? 'true', argv.slice(1), {
-        cwd: join(this.root, cwd),
-        env: { ...marked, HOME: home },
-        detached: true,
-        stdio: [stdio, stdio, stdio],
-      });
+      return { file: 'nsenter', args, cwd: '/' };
     }
-    if (child.pid) {
-      const group = child.pid;
-      this.groups.add(group);
-      child.once('exit', () => this.groups.delete(group));
-    }
-    return child;
+    return { file: argv[0] ?? 'true', args: argv.slice(1), cwd: join(this.root, cwd) };
+  }
+
+  /** The environment of a process of the sandbox: exactly `env`, marked (and HOME in workspace mode). */
+  environment(env: Record<string, string>): Record<string, string> {
+    const marked = { ...env, [SANDBOX_MARKER]: this.id };
+    return this.mode === 'workspace' ? { ...marked, HOME: join(this.root, 'workspace') } : marked;
   }
 
   /** Every process of the sandbox that is still there (PIDs of this machine). */
