@@ -1,6 +1,7 @@
 // The local HopX's Control Plane keeps real state: sandboxes created are listed (in real cursor
 // pages), got, paused and resumed, timed out and deleted; a deleted one is 404, an expired one 410.
-import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConflictError,
   paginate,
@@ -8,9 +9,16 @@ import {
   SandboxNotFoundError,
   streamSandboxEvents,
 } from '../../src/index.js';
+import { until } from '../support/until.js';
 import { useLocalHopx } from './local-harness.js';
 
 const local = useLocalHopx({ limits: { sandboxes: 12 } });
+
+// Each test starts with no sandbox, whatever the one before it left behind when it failed.
+afterEach(async () => {
+  for await (const sandbox of paginate(local.hopx, '/v1/sandboxes', {}))
+    await local.hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id: sandbox.id! } } });
+});
 
 describe('sandbox lifecycle on the local HopX', () => {
   it('creates a sandbox from a template by name or id, with a token and its own agent host', async () => {
@@ -69,6 +77,24 @@ describe('sandbox lifecycle on the local HopX', () => {
     expect(await hopx.POST('/v1/sandboxes/{id}/resume', { params: { path } })).toMatchObject({ status: 'running' });
     expect((await fetch(`${sandbox.public_host}/health`)).status).toBe(200);
     await hopx.DELETE('/v1/sandboxes/{id}', { params: { path } });
+  });
+
+  it("pause really stops the sandbox's processes, and resume continues them", async () => {
+    const { hopx } = local;
+    const { sandbox, agent } = await local.sandbox();
+    await agent.POST('/commands/background', { body: { command: 'sleep', args: ['300'] } });
+    const states = () => processesOf(sandbox.id).map((pid) => stateOf(pid));
+    await until(() => states().includes('S'), 3_000, 'the background process to run');
+    await hopx.POST('/v1/sandboxes/{id}/pause', { params: { path: { id: sandbox.id } } });
+    await until(
+      () => states().length > 0 && states().every((state) => state === 'T'),
+      3_000,
+      'every process to be stopped',
+    );
+    await hopx.POST('/v1/sandboxes/{id}/resume', { params: { path: { id: sandbox.id } } });
+    await until(() => !states().includes('T'), 3_000, 'every process to continue');
+    await hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id: sandbox.id } } });
+    await until(() => processesOf(sandbox.id).length === 0, 3_000, 'no process of the sandbox to be left');
   });
 
   it('stops a sandbox for good: start is a conflict, as on the platform', async () => {
@@ -132,3 +158,27 @@ describe('sandbox lifecycle on the local HopX', () => {
     await Promise.all(made.map((s) => hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id: s.id! } } })));
   });
 });
+
+/** This machine's PIDs of a sandbox's processes (each carries HOPX_LOCAL_SANDBOX=<id>). */
+function processesOf(sandboxId: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`HOPX_LOCAL_SANDBOX=${sandboxId}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The scheduler state letter of /proc/<pid>/stat (R, S, T, Z, ...). */
+function stateOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return 'gone';
+  }
+}

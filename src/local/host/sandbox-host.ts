@@ -143,10 +143,19 @@ export class SandboxHost {
     return found;
   }
 
-  /** Sends `signal` to every process of the sandbox (SIGSTOP to pause, SIGCONT to resume). */
+  /** Sends `signal` to every process of the sandbox: SIGSTOP to pause, SIGCONT to resume, SIGKILL to stop. */
   async signalAll(signal: NodeJS.Signals): Promise<void> {
-    for (const group of this.groups) tryKill(-group, signal);
-    for (const pid of await this.pids()) if (pid !== this.holderPid) tryKill(pid, signal);
+    // nsenter stops itself when it sees its child stop, and can do so just after a SIGCONT
+    // reached it; so the signal is sent again until every process is in the wanted state.
+    const settled = (state: string) => (signal === 'SIGCONT' ? state !== 'T' : state === 'T' || state === 'Z');
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const pids = (await this.pids()).filter((pid) => pid !== this.holderPid);
+      for (const group of this.groups) tryKill(-group, signal);
+      for (const pid of pids) tryKill(pid, signal);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const states = await Promise.all([...this.groups, ...pids].map(processState));
+      if (states.every((state) => state === undefined || settled(state))) return;
+    }
   }
 
   /** Kills every process of the sandbox and removes its folder. */
@@ -235,6 +244,12 @@ async function copyTree(from: string, to: string, mode: SandboxHost['mode']): Pr
     await rm(to, { recursive: true, force: true });
   }
   await cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+}
+
+/** The scheduler state letter of a process (R, S, T, Z, ...), or undefined once it is gone. */
+async function processState(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }
 
 function tryKill(pid: number, signal: NodeJS.Signals): void {
