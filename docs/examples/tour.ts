@@ -45,7 +45,8 @@ const run = await runCode(
   agent,
   { code: 'print("hello from HopX")\nprint(6 * 7)', language: 'python' },
   {
-    onStdout: (chunk) => process.stdout.write(`   stdout> ${chunk}`),
+    // A chunk can hold several lines: mark each one.
+    onStdout: (chunk) => process.stdout.write(chunk.replace(/^(?=.)/gm, '   stdout> ')),
   },
 );
 show('   finished', { exitCode: run.exitCode, success: run.success, executionTime: run.executionTime });
@@ -55,9 +56,11 @@ const source = 'print("hello")\n';
 await agent.POST('/files/write', { body: { path: '/workspace/hello.py', content: source } });
 const read = await agent.GET('/files/read', { params: { query: { path: '/workspace/hello.py' } } });
 show('3. wrote a file and read it back', { path: read.path, size: read.size, same: read.content === source });
-const bytes = crypto.getRandomValues(new Uint8Array(256 * 1024));
-const uploaded = await uploadFile(agent, '/workspace/data/random.bin', bytes);
-const downloaded = await downloadBytes(agent, '/workspace/data/random.bin');
+const bytes = new Uint8Array(256 * 1024);
+// getRandomValues fills at most 64 KiB at a time.
+for (let at = 0; at < bytes.length; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536));
+const uploaded = await uploadFile(agent, '/workspace/random.bin', bytes);
+const downloaded = await downloadBytes(agent, '/workspace/random.bin');
 show('   uploaded and downloaded', {
   size: uploaded.size,
   sha256: sha256(downloaded),
