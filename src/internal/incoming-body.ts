@@ -13,6 +13,12 @@ export interface WatchedCall {
   timer: IdleTimer;
   /** Aborting it closes the connection (cancelling a body alone does not, in undici). */
   connection: AbortController;
+  /**
+   * The request the response answers. Held for as long as the body is: undici passes an abort to
+   * a request only while the Request object lives, so once garbage collection took it, a caller's
+   * signal, close() or the idle timeout would no longer end a body that is waiting for data.
+   */
+  request: Request;
   secrets: () => readonly string[];
 }
 
@@ -55,6 +61,7 @@ export function watchBody(response: Response, call: WatchedCall): Response {
         }
       },
       cancel(reason) {
+        void call.request;
         timer.stop();
         connection.abort(reason);
         return reader.cancel(reason).catch(() => {});

@@ -147,13 +147,13 @@ export function createTransport(config: TransportConfig): typeof fetch {
         // The error's own code can say that trying again cannot help (a sandbox without a desktop).
         const read = await readSmallErrorBody(response);
         if (read.text !== undefined && retryCannotHelp(errorCodeOf(read.text))) {
-          return watchBody(read.response, { context, requestId, timer, connection, secrets: config.secrets });
+          return watchBody(read.response, { context, requestId, timer, connection, secrets: config.secrets, request });
         }
         discard(read.response);
         await waitThenRetry(attempt, `HTTP ${response.status}`, delayMs);
         continue;
       }
-      return watchBody(response, { context, requestId, timer, connection, secrets: config.secrets });
+      return watchBody(response, { context, requestId, timer, connection, secrets: config.secrets, request });
     }
 
     function budget() {
