@@ -40,8 +40,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'local',
-          // The local HopX (src/local/): every operation, real flows, both isolation modes, safety.
-          include: ['test/local/**/*.test.ts'],
+          // The local HopX (src/local/): every operation, real flows, both isolation modes, safety;
+          // and the conformance run (npm run verify), which is judged against it.
+          include: ['test/local/**/*.test.ts', 'test/verify/**/*.test.ts'],
         },
       },
       {

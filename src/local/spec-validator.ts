@@ -19,6 +19,8 @@ export interface Violation {
   /** Where in the value: `/body/exit_code`, `/query/limit`, `/status`, `/headers/content-type`. */
   pointer: string;
   message: string;
+  /** The JSON Schema keyword that failed (`required`, `type`, `enum`, ...), when a schema check found it. */
+  keyword?: string;
 }
 
 export interface RequestParts {
@@ -80,8 +82,8 @@ export class SpecValidator {
     options: { skipMultipartFields?: boolean } = {},
   ): ValidatedRequest {
     const violations: Violation[] = [];
-    const found = (pointer: string, message: string) =>
-      violations.push({ in: 'request', operation: operation.key, pointer, message });
+    const found = (pointer: string, message: string, keyword?: string) =>
+      violations.push({ in: 'request', operation: operation.key, pointer, message, keyword });
     const path = this.validateParameters(operation, 'path', (name) => parts.path[name], found);
     const query = this.validateParameters(
       operation,
@@ -105,7 +107,7 @@ export class SpecValidator {
       } else if (media === 'application/json') {
         const schema = requestBody.content[media].schema;
         for (const v of this.check(this.ajv, `body:${operation.key}`, schema, parts.body, '/body'))
-          found(v.pointer, v.message);
+          found(v.pointer, v.message, v.keyword);
       } else if (media === 'multipart/form-data' && !options.skipMultipartFields) {
         // The text fields only: file parts are bytes, which no JSON Schema describes.
         const schema = deref<Json>(this.spec, requestBody.content[media].schema);
@@ -120,8 +122,8 @@ export class SpecValidator {
   /** Checks a response: its status is documented, its content type declared, its JSON body valid. */
   validateResponse(operation: SpecOperation, parts: ResponseParts, options: { anyStatus?: boolean } = {}): Violation[] {
     const violations: Violation[] = [];
-    const found = (pointer: string, message: string) =>
-      violations.push({ in: 'response', operation: operation.key, pointer, message });
+    const found = (pointer: string, message: string, keyword?: string) =>
+      violations.push({ in: 'response', operation: operation.key, pointer, message, keyword });
     const statusKey = String(parts.status);
     const documented =
       operation.op.responses?.[statusKey] ??
@@ -133,7 +135,7 @@ export class SpecValidator {
       if (parts.body !== undefined) {
         const errorResponse = { $ref: '#/components/schemas/ErrorResponse' };
         for (const v of this.check(this.ajv, 'ErrorResponse', errorResponse, parts.body, '/body'))
-          found(v.pointer, v.message);
+          found(v.pointer, v.message, v.keyword);
       }
       return violations;
     }
@@ -154,7 +156,7 @@ export class SpecValidator {
         parts.body,
         '/body',
       )) {
-        found(v.pointer, v.message);
+        found(v.pointer, v.message, v.keyword);
       }
     }
     for (const [name, header] of Object.entries<Json>(response.headers ?? {})) {
@@ -173,7 +175,7 @@ export class SpecValidator {
         coerced,
         `/headers/${name}`,
       )) {
-        found(v.pointer.replace('/value', ''), v.message);
+        found(v.pointer.replace('/value', ''), v.message, v.keyword);
       }
     }
     return violations;
@@ -224,7 +226,7 @@ export class SpecValidator {
     operation: SpecOperation,
     location: 'path' | 'query' | 'header',
     read: (name: string, schema: Json) => unknown,
-    found: (pointer: string, message: string) => void,
+    found: (pointer: string, message: string, keyword?: string) => void,
   ): Record<string, unknown> {
     const params = operation.parameters.filter((p) => p.in === location);
     const values: Record<string, unknown> = {};
@@ -243,7 +245,7 @@ export class SpecValidator {
         holder,
         `/${location}/${param.name}`,
       );
-      for (const v of violations) found(v.pointer.replace(/\/value(?=\/|$)/, ''), v.message);
+      for (const v of violations) found(v.pointer.replace(/\/value(?=\/|$)/, ''), v.message, v.keyword);
       values[param.name] = holder.value;
     }
     return values;
@@ -251,19 +253,35 @@ export class SpecValidator {
 
   /** Validates `value` against `schema` (compiled once, cached under `key`), reporting pointers under `base`. */
   private check(ajv: Ajv, key: string, schema: unknown, value: unknown, base: string): Violation[] {
-    const cacheKey = `${ajv === this.ajv ? 'plain' : 'coercing'}:${key}`;
+    // A message told apart by a discriminator is checked against its own schema only: otherwise
+    // one missing field reads as a failure of every other kind of message too.
+    const branch = this.branchOf(schema, value);
+    const cacheKey = `${ajv === this.ajv ? 'plain' : 'coercing'}:${key}${branch ? `#${branch}` : ''}`;
     let validate = this.compiled.get(cacheKey);
     if (!validate) {
-      validate = ajv.compile(wrap(schema));
+      validate = ajv.compile(wrap(branch ? { $ref: branch } : schema));
       this.compiled.set(cacheKey, validate);
     }
     if (validate(value)) return [];
     return (validate.errors ?? []).map((error) => ({
       in: 'response',
       operation: '',
-      pointer: `${base}${error.instancePath}`,
+      // A missing property is pointed at where it should have been, not at the object around it.
+      pointer: `${base}${error.instancePath}${error.keyword === 'required' ? `/${pointerToken((error.params as { missingProperty: string }).missingProperty)}` : ''}`,
       message: describe(error),
+      keyword: error.keyword,
     }));
+  }
+
+  /** The `$ref` a discriminated `oneOf` maps `value` to, if the schema is one and the value names a known kind. */
+  private branchOf(schema: unknown, value: unknown): string | undefined {
+    const resolved = deref<Json>(this.spec, schema);
+    const discriminator = resolved?.discriminator;
+    if (!resolved?.oneOf || !discriminator?.mapping || !value || typeof value !== 'object') return undefined;
+    const kind = (value as Record<string, unknown>)[discriminator.propertyName];
+    return typeof kind === 'string' && Object.hasOwn(discriminator.mapping, kind)
+      ? discriminator.mapping[kind]
+      : undefined;
   }
 }
 
@@ -280,6 +298,10 @@ function describe(error: ErrorObject): string {
   if (error.keyword === 'required')
     return `is missing the required property ${(error.params as { missingProperty: string }).missingProperty}`;
   return error.message ?? error.keyword;
+}
+
+function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 export function mediaTypeOf(contentType: string | undefined): string | undefined {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAgentClient, createControlPlaneClient } from '../../src/index.js';
+import { startLocalHopx } from '../../src/local/index.js';
 import { freePort } from '../support/free-port.js';
 import { until } from '../support/until.js';
 
@@ -50,6 +51,8 @@ describe('the published package', () => {
       ]),
     );
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.includes('.env'))).toEqual([]);
+    // The conformance run is this repository's tool (npm run verify), not part of the package.
+    expect(files.filter((f) => f.startsWith('dist/src/verify/'))).toEqual([]);
   });
 
   it('installs into a fresh project that type-checks and runs an example against the mock', () => {
@@ -234,6 +237,43 @@ const started: ChildProcess[] = [];
 afterEach(() => {
   for (const child of started.splice(0))
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+describe('npm run verify', () => {
+  it('on Ctrl-C stops, deletes the sandbox it made, and exits 2', async () => {
+    const local = await startLocalHopx({ log: () => {}, latencyMs: 50 });
+    try {
+      // dist/ is the build the npm start runs above made (npm run verify compiles it the same way).
+      const child = spawn(process.execPath, ['dist/src/verify/cli.js', '--target', local.url], {
+        cwd: root,
+        env: { ...process.env, HOPX_API_KEY: local.apiKey },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(child);
+      let output = '';
+      child.stdout.on('data', (d) => {
+        output += d;
+      });
+      child.stderr.on('data', (d) => {
+        output += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await until(
+        () => output.includes('the agent:') || child.exitCode !== null,
+        60_000,
+        `the run to reach the agent:\n${output}`,
+      );
+      child.kill('SIGINT');
+      expect(await exited, output).toBe(2);
+      expect(output).toContain('stopping: deleting the sandbox');
+      expect(output).toContain('the run failed: interrupted');
+      const hopx = createControlPlaneClient({ apiKey: local.apiKey, baseUrl: local.url, throwOnError: true });
+      expect((await hopx.GET('/v1/sandboxes')).data).toEqual([]);
+      expect(output).not.toContain(local.apiKey);
+    } finally {
+      await local.close();
+    }
+  }, 90_000);
 });
 
 function startNpm(args: string[], env: Record<string, string>) {

@@ -49,8 +49,8 @@ const SANDBOX = 'GET /v1/sandboxes/{id}';
  * break no schema (the spec's objects and value sets are open), so their pointer is the value's own.
  */
 export const EXPECTED: Record<Exclude<Drift, 'none'>, DriftCase> = Object.freeze({
-  // `status` is Sandbox's only required property: Ajv reports `required` at its parent.
-  'missing-required-field': { operation: SANDBOX, pointer: '/body' },
+  // `status` is Sandbox's only required property: reported where it should have been.
+  'missing-required-field': { operation: SANDBOX, pointer: '/body/status' },
   'wrong-type': { operation: SANDBOX, pointer: '/body/resources/vcpu' },
   'unknown-enum-value': { operation: SANDBOX, pointer: '/body/status' },
   'bad-date-time': { operation: SANDBOX, pointer: '/body/created_at' },
@@ -58,8 +58,8 @@ export const EXPECTED: Record<Exclude<Drift, 'none'>, DriftCase> = Object.freeze
   'wrong-content-type': { operation: SANDBOX, pointer: '/headers/content-type' },
   'undeclared-field': { operation: SANDBOX, pointer: '/body/gpu_count' },
   'sse-event-shape': { operation: 'GET /v1/sandboxes/stream', pointer: '/data/timestamp' },
-  // A `result` without `exit_code` fits no branch of the oneOf: `required` and `oneOf` at the top.
-  'ws-frame-missing-field': { operation: 'WebSocket /execute/stream', pointer: '' },
+  // A `result` without `exit_code`: checked against the result message only (its discriminator).
+  'ws-frame-missing-field': { operation: 'WebSocket /execute/stream', pointer: '/exit_code' },
 });
 
 export interface DriftingProxy {
