@@ -34,6 +34,7 @@ const ORDER = [
   'streaming',
   'files-and-uploads',
   'local-hopx',
+  'verify',
   'regenerating-the-client',
 ];
 

@@ -10,7 +10,7 @@ import type { ThrowingControlPlaneClient } from '../control-plane-client.js';
 import { AuthenticationError, HopxApiError, HopxConnectionError } from '../errors.js';
 import { downloadBytes } from '../files/download.js';
 import { uploadFile } from '../files/upload.js';
-import { streamSandboxEvents, streamSandboxMetrics } from '../streams/control-plane-streams.js';
+import { streamSandboxEvents, streamSandboxMetrics, streamTemplateEvents } from '../streams/control-plane-streams.js';
 import type { Observer } from './observer.js';
 import { probeSocket } from './socket-probe.js';
 
@@ -80,6 +80,13 @@ export async function runScenario(ctx: ScenarioContext): Promise<void> {
     const refreshed = await hopx.POST('/v1/sandboxes/{id}/token/refresh', { params: { path: { id } } });
     if (refreshed.auth_token) token = refreshed.auth_token;
   });
+  await step('PUT /v1/sandboxes/{id}/timeout', () =>
+    hopx.PUT('/v1/sandboxes/{id}/timeout', { params: { path: { id } }, body: { timeout_seconds: 900 } }),
+  );
+  await step('POST /v1/sandboxes/{id}/pause', async () => {
+    await hopx.POST('/v1/sandboxes/{id}/pause', { params: { path: { id } } });
+    await hopx.POST('/v1/sandboxes/{id}/resume', { params: { path: { id } } });
+  });
   await step('GET /v1/sandboxes/{id}/metrics/stream', async () => {
     for await (const _sample of streamSandboxMetrics(hopx, id, {
       interval: 1,
@@ -95,7 +102,21 @@ export async function runScenario(ctx: ScenarioContext): Promise<void> {
   ctx.progress('the agent: WebSocket routes');
   await socketScenario(ctx, agent, sandbox.public_host, () => token, step);
 
-  ctx.progress('deleting the sandbox');
+  await step('GET /v1/templates/stream', async () => {
+    // Opened and closed: its head is checked, and any event that comes meanwhile.
+    const templates = streamTemplateEvents(hopx, { idleTimeout: 30_000, signal: ctx.signal });
+    const reading = (async () => {
+      for await (const _event of templates) {
+        // checked by the observer
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    templates.close();
+    await reading;
+  });
+
+  ctx.progress('stopping and deleting the sandbox');
+  await step('POST /v1/sandboxes/{id}/stop', () => hopx.POST('/v1/sandboxes/{id}/stop', { params: { path: { id } } }));
   await step('DELETE /v1/sandboxes/{id}', () => hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id } } }));
   // Give the lifecycle stream a moment to carry the deletion, then end it.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -143,8 +164,13 @@ function stepper(ctx: ScenarioContext): Step {
 
 async function agentScenario(ctx: ScenarioContext, agent: ThrowingAgentClient, step: Step): Promise<void> {
   await step('GET /health', () => agent.GET('/health'));
+  await step('GET /', () => agent.GET('/'));
+  await step('GET /ping', () => agent.GET('/ping'));
   await step('GET /info', () => agent.GET('/info'));
   await step('POST /execute', () => agent.POST('/execute', { body: { code: 'print(6 * 7)', language: 'python' } }));
+  await step('POST /execute/rich', () =>
+    agent.POST('/execute/rich', { body: { code: 'print("rich")', language: 'python' } }),
+  );
   await step('POST /execute/background', async () => {
     const background = await agent.POST('/execute/background', {
       body: { code: 'import time; time.sleep(120)', language: 'python' },
