@@ -188,6 +188,17 @@ export class Observer {
       for (const u of undeclaredParts(this.validator.spec, schema, body, '/body'))
         findings.push({ level: 'info', operation: operation.key, in: 'response', ...u });
     }
+    // A documented header that is optional (a required one is the validator's error) but absent.
+    for (const [name, header] of Object.entries<Json>(documented?.headers ?? {})) {
+      if (head.headers[name.toLowerCase()] !== undefined || deref<Json>(this.validator.spec, header).required) continue;
+      findings.push({
+        level: 'info',
+        operation: operation.key,
+        in: 'response',
+        pointer: `/headers/${name}`,
+        message: `the documented header ${name} is absent`,
+      });
+    }
     this.record(
       operation.key,
       'response',

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ApiError } from '../api-error.js';
 import { type CallContext, type Handler, json } from '../context.js';
@@ -279,12 +279,28 @@ export const filesHandlers: Record<string, Handler> = {
       const close = () => void handle.close().catch(() => {});
       if (ctx.signal.aborted) close();
       else ctx.signal.addEventListener('abort', close, { once: true });
-      return { kind: 'file', status: 200, contentType: 'application/octet-stream', path: streamPath, size: stats.size };
+      return {
+        kind: 'file',
+        status: 200,
+        contentType: 'application/octet-stream',
+        path: streamPath,
+        size: stats.size,
+        headers: { 'Content-Disposition': attachment(path.path) },
+      };
     } catch (error) {
       throw fileFailure(error, path.path, 'file');
     }
   },
 };
+
+/** `attachment; filename="..."` for a sandbox path: the plain name where it is ASCII, and RFC 5987's form too where not. */
+function attachment(sandboxPath: string): string {
+  const name = basename(sandboxPath) || 'download';
+  const plain = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return plain === name
+    ? `attachment; filename="${name}"`
+    : `attachment; filename="${plain}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
 
 /**
  * Resolves a path to the entry itself: its directory is resolved (links and all), its last name is
