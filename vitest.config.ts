@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           // Pure functions, the spec itself and the type tests: no server, no browser.
-          include: ['test/unit/**/*.test.ts', 'test/spec/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/spec/**/*.test.ts', 'test/spec-diff/**/*.test.ts'],
           typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
       },

@@ -3,8 +3,15 @@
 // a value, a limit narrowed, a property now required. What it RECEIVES (a response, an event, a
 // server message) breaks when the server may send more than before: a type widened (null too), a
 // property no longer guaranteed; a new value in a closed set is a warning (exhaustive switches).
-import { type Change, type Json, pointerOf } from './change.js';
-import { type Limits, type SchemaView, typeFits, viewOf } from './schema-view.js';
+import type { Change, Json } from './change.js';
+import {
+  type Alternatives,
+  type Limits,
+  type Located,
+  type SchemaView,
+  typeFits,
+  viewOfAlternatives,
+} from './schema-view.js';
 
 export type Direction = 'request' | 'response';
 
@@ -15,8 +22,6 @@ export interface SchemaPlace {
   /** The rule prefix at the root: `request-body`, `request-parameter`, `response-body`. */
   subject: 'request-body' | 'request-parameter' | 'response-body';
   operation: string | null;
-  /** Pointer of the root schema in the spec. */
-  pointer: string;
   /** For messages: `the 200 response (application/json)`, `the query parameter limit`. */
   where: string;
   out: Change[];
@@ -24,30 +29,32 @@ export interface SchemaPlace {
 
 const MAX_DEPTH = 24;
 
-export function compareSchemas(place: SchemaPlace, base: unknown, head: unknown): void {
-  walk(place, base, head, { path: '', pointer: place.pointer, depth: 0, seen: new Set() });
+/** Compares the schema written at `base.pointer` of the older spec with the one at `head.pointer` of the newer. */
+export function compareSchemas(place: SchemaPlace, base: Located, head: Located): void {
+  walk(place, [[base]], [[head]], { path: '', depth: 0, seen: new Set() });
 }
 
 interface At {
   /** `resources.vcpu`, `data[]`, `env_vars.*`: '' at the root. */
   path: string;
-  pointer: string;
   depth: number;
   /** `$ref` pairs already compared on the way here (recursive schemas end). */
   seen: Set<string>;
 }
 
-function walk(place: SchemaPlace, baseNode: unknown, headNode: unknown, at: At): void {
-  if (at.depth > MAX_DEPTH || baseNode === undefined || headNode === undefined) return;
-  const b = viewOf(place.base, baseNode);
-  const h = viewOf(place.head, headNode);
+/** One place of the schema, as each side has it. */
+function walk(place: SchemaPlace, bs: Alternatives, hs: Alternatives, at: At): void {
+  if (at.depth > MAX_DEPTH || !bs.length || !hs.length) return;
+  const b = viewOfAlternatives(place.base, distinct(bs));
+  const h = viewOfAlternatives(place.head, distinct(hs));
   const pair = `${b.refs.join(',')}|${h.refs.join(',')}`;
   if (pair !== '|') {
     if (at.seen.has(pair)) return;
     at = { ...at, seen: new Set([...at.seen, pair]) };
   }
   const prefix = at.path === '' ? place.subject : place.subject.replace(/-(body|parameter)$/, '-property');
-  const report = (id: string, level: Change['level'], message: string, pointer = at.pointer) =>
+  // What changed is reported where the newer spec says it; what is gone, where the older one said it.
+  const report = (id: string, level: Change['level'], message: string, pointer = h.pointer) =>
     place.out.push({
       id: `${prefix}-${id}`,
       level,
@@ -61,24 +68,21 @@ function walk(place: SchemaPlace, baseNode: unknown, headNode: unknown, at: At):
   compareLimits(place, b, h, report);
   compareDefaults(b, h, report);
   compareProperties(place, b, h, at);
-  const child = (schemas: unknown[]) =>
-    schemas.length === 1 ? schemas[0] : schemas.length ? { anyOf: schemas } : undefined;
-  if (b.items.length && h.items.length) walk(place, child(b.items), child(h.items), step(at, `${at.path}[]`, 'items'));
+  walk(place, b.items, h.items, step(at, `${at.path}[]`));
   const longest = Math.max(b.prefixItems.length, h.prefixItems.length);
   for (let i = 0; i < longest; i++) {
     const [bi, hi] = [b.prefixItems[i], h.prefixItems[i]];
-    if (bi && hi) walk(place, child(bi), child(hi), step(at, `${at.path}[${i}]`, 'prefixItems', i));
-    else if (bi && !hi && place.direction === 'response')
+    if (bi && hi) walk(place, bi, hi, step(at, `${at.path}[${i}]`));
+    else if (bi?.[0]?.[0] && !hi && place.direction === 'response')
       place.out.push({
         id: 'response-property-type-changed',
         level: 'warning',
         operation: place.operation,
-        pointer: pointerOf(...pointerParts(at.pointer), 'prefixItems', i),
-        message: `${subjectOf(place, { ...at, path: `${at.path}[${i}]` })} is no longer described (item ${i} of a tuple)`,
+        pointer: bi[0][0].pointer,
+        message: `${subjectOf(place, { path: `${at.path}[${i}]` })} is no longer described (item ${i} of a tuple)`,
       });
   }
-  if (b.additional.length && h.additional.length)
-    walk(place, child(b.additional), child(h.additional), step(at, `${at.path}.*`, 'additionalProperties'));
+  walk(place, b.additional, h.additional, step(at, `${at.path}.*`));
 }
 
 type Report = (id: string, level: Change['level'], message: string, pointer?: string) => void;
@@ -103,24 +107,27 @@ function compareTypes(place: SchemaPlace, b: SchemaView, h: SchemaView, report: 
 
 function compareValues(place: SchemaPlace, b: SchemaView, h: SchemaView, report: Report): void {
   const show = (values: unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
-  if (b.constant || h.constant) {
-    const same = b.constant && h.constant && JSON.stringify(b.constant.value) === JSON.stringify(h.constant.value);
-    if (!same && h.constant && (b.constant || place.direction === 'request'))
-      report(
-        'const-changed',
-        'breaking',
-        `is now fixed to ${JSON.stringify(h.constant.value)}${b.constant ? ` (was ${JSON.stringify(b.constant.value)})` : ''}`,
-      );
-    else if (!same && b.constant && !h.constant && place.direction === 'response')
-      report('const-changed', 'breaking', `is no longer fixed to ${JSON.stringify(b.constant.value)}`);
-    if (!same) return;
+  // One value allowed, however written (`const: x` or `enum: [x]`): the same thing to a client.
+  const fixed = (v: SchemaView) => (v.values?.length === 1 && !v.openValues ? JSON.stringify(v.values[0]) : undefined);
+  const [was, now] = [fixed(b), fixed(h)];
+  if (was !== undefined && now !== undefined && was !== now) {
+    report('const-changed', 'breaking', `is now fixed to ${now} (was ${was})`);
+    return;
   }
+  // A free value now fixed; a list that lost all values but one is judged below, as values removed.
+  if (now !== undefined && (!b.values || b.openValues) && place.direction === 'request') {
+    report('const-changed', 'breaking', `is now fixed to ${now}`);
+    return;
+  }
+  // A value fixed before and free now is a set that grew: judged below too, like an enum.
   const before = b.values;
   const after = h.values;
   const added = after && before ? after.filter((v) => !includes(before, v)) : [];
   const removed = after && before ? before.filter((v) => !includes(after, v)) : [];
   if (place.direction === 'request') {
-    if (after && !h.openValues && (!before || b.openValues) && !before?.every((v) => includes(after, v)))
+    // A list where any value went before (none, or an open set) refuses what it does not list now,
+    // even when every value it listed before is still there.
+    if (after && !h.openValues && (!before || b.openValues))
       report('enum-value-removed', 'breaking', `now accepts only ${show(after)}`);
     else if (removed.length)
       report(
@@ -130,9 +137,11 @@ function compareValues(place: SchemaPlace, b: SchemaView, h: SchemaView, report:
       );
     if (added.length) report('enum-value-added', 'info', `also accepts ${show(added)}`);
   } else {
-    if (before && !after && !b.openValues)
+    // A closed set that is no longer closed (the list dropped, or an open branch added beside it)
+    // may send any value: what an exhaustive switch cannot handle, as a new value would be.
+    if (before && !b.openValues && (!after || h.openValues))
       report('enum-value-added', 'warning', `is no longer limited to ${show(before)}`);
-    if (added.length)
+    else if (added.length)
       report(
         'enum-value-added',
         b.openValues ? 'info' : 'warning',
@@ -143,6 +152,19 @@ function compareValues(place: SchemaPlace, b: SchemaView, h: SchemaView, report:
 }
 
 const MAX_KEYS = new Set(['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'maxProperties']);
+// oasdiff's names: `request-property-max-decreased` for `maximum`, `...-max-length-decreased` for `maxLength`.
+const LIMIT_NAMES: Record<keyof Limits, string> = {
+  maxLength: 'max-length',
+  minLength: 'min-length',
+  maximum: 'max',
+  minimum: 'min',
+  exclusiveMaximum: 'exclusive-max',
+  exclusiveMinimum: 'exclusive-min',
+  maxItems: 'max-items',
+  minItems: 'min-items',
+  maxProperties: 'max-properties',
+  minProperties: 'min-properties',
+};
 
 function compareLimits(place: SchemaPlace, b: SchemaView, h: SchemaView, report: Report): void {
   for (const key of new Set([...Object.keys(b.limits), ...Object.keys(h.limits)]) as Set<keyof Limits>) {
@@ -151,13 +173,16 @@ function compareLimits(place: SchemaPlace, b: SchemaView, h: SchemaView, report:
     const tightened = now !== undefined && (was === undefined || (isMax ? now < was : now > was));
     const loosened = was !== undefined && (now === undefined || (isMax ? now > was : now < was));
     if (!tightened && !loosened) continue;
-    const id = `${kebab(key)}-${isMax === tightened ? 'decreased' : 'increased'}`;
+    const id = `${LIMIT_NAMES[key]}-${isMax === tightened ? 'decreased' : 'increased'}`;
     const text =
       now === undefined
         ? `no longer has ${key} (was ${was})`
         : `has ${key} ${now}${was === undefined ? '' : ` (was ${was})`}`;
+    // A request refuses what it took before when tightened. A response changes what a client was told
+    // to expect either way: tightened (the issue's rule), or loosened, when the server may now send
+    // a value outside what the old client was told (oasdiff even calls that an error).
     if (place.direction === 'request') report(id, tightened ? 'breaking' : 'info', text);
-    else report(id, tightened ? 'warning' : 'info', text);
+    else report(id, 'warning', text);
   }
   if (b.pattern !== h.pattern) {
     const id =
@@ -167,7 +192,7 @@ function compareLimits(place: SchemaPlace, b: SchemaView, h: SchemaView, report:
         ? `no longer has the pattern ${b.pattern}`
         : `must match ${h.pattern}${b.pattern ? ` (was ${b.pattern})` : ''}`;
     const tightened = h.pattern !== undefined;
-    report(id, tightened ? (place.direction === 'request' ? 'breaking' : 'warning') : 'info', text);
+    report(id, place.direction === 'response' ? 'warning' : tightened ? 'breaking' : 'info', text);
   }
   if (b.format !== h.format && h.format !== undefined)
     report('format-changed', 'warning', `has the format ${h.format}${b.format ? ` (was ${b.format})` : ''}`);
@@ -183,18 +208,21 @@ function compareProperties(place: SchemaPlace, b: SchemaView, h: SchemaView, at:
   const names = new Set([...b.properties.keys(), ...h.properties.keys(), ...b.required, ...h.required]);
   const request = place.direction === 'request';
   for (const name of [...names].sort()) {
-    const [inBase, inHead] = [
-      b.properties.has(name) || b.required.has(name),
-      h.properties.has(name) || h.required.has(name),
-    ];
+    const [bs, hs] = [b.properties.get(name) ?? [], h.properties.get(name) ?? []];
+    const [inBase, inHead] = [bs.length > 0 || b.required.has(name), hs.length > 0 || h.required.has(name)];
     const [wasRequired, isRequired] = [b.required.has(name), h.required.has(name)];
-    const next = step(at, at.path ? `${at.path}.${name}` : name, 'properties', name);
-    const say = (id: string, level: Change['level'], message: string) =>
+    const next = step(at, at.path ? `${at.path}.${name}` : name);
+    // A property only listed in `required` is written nowhere else.
+    const [wasAt, isAt] = [
+      bs[0]?.[0]?.pointer ?? `${b.pointer}/required`,
+      hs[0]?.[0]?.pointer ?? `${h.pointer}/required`,
+    ];
+    const say = (id: string, level: Change['level'], message: string, pointer = isAt) =>
       place.out.push({
         id,
         level,
         operation: place.operation,
-        pointer: next.pointer,
+        pointer,
         message: `${subjectOf(place, next)} ${message}`,
       });
     if (!inBase && inHead) {
@@ -213,12 +241,14 @@ function compareProperties(place: SchemaPlace, b: SchemaView, h: SchemaView, at:
           'request-property-removed',
           h.closed ? 'breaking' : 'warning',
           h.closed ? 'was removed and the object is closed' : 'was removed (a server may ignore it or refuse it)',
+          wasAt,
         );
       else
         say(
           wasRequired ? 'response-required-property-removed' : 'response-optional-property-removed',
           wasRequired ? 'breaking' : 'warning',
           'was removed',
+          wasAt,
         );
       continue;
     }
@@ -227,25 +257,19 @@ function compareProperties(place: SchemaPlace, b: SchemaView, h: SchemaView, at:
     if (!request && wasRequired && !isRequired)
       say('response-property-became-optional', 'breaking', 'is no longer guaranteed (it became optional)');
     if (!request && !wasRequired && isRequired) say('response-property-became-required', 'info', 'is now always there');
-    const [bs, hs] = [b.properties.get(name) ?? [], h.properties.get(name) ?? []];
-    if (bs.length && hs.length) walk(place, one(bs), one(hs), next);
+    walk(place, bs, hs, next);
   }
 }
 
-function one(schemas: unknown[]): unknown {
-  const distinct = [...new Map(schemas.map((s) => [JSON.stringify(s), s])).values()];
-  return distinct.length === 1 ? distinct[0] : { anyOf: distinct };
+/** The same schema reached twice (the same `$ref` in two branches) counts once. */
+function distinct(alternatives: Alternatives): Alternatives {
+  const once = (list: Located[]) => [...new Map(list.map((s) => [JSON.stringify(s.schema), s])).values()];
+  const parts = alternatives.map(once);
+  return [...new Map(parts.map((list) => [JSON.stringify(list.map((s) => s.schema)), list])).values()];
 }
 
-function step(at: At, path: string, ...parts: Array<string | number>): At {
-  return { path, pointer: `${at.pointer}${pointerOf(...parts)}`, depth: at.depth + 1, seen: at.seen };
-}
-
-function pointerParts(pointer: string): string[] {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+function step(at: At, path: string): At {
+  return { path, depth: at.depth + 1, seen: at.seen };
 }
 
 function subjectOf(place: SchemaPlace, at: { path: string }): string {
@@ -255,8 +279,4 @@ function subjectOf(place: SchemaPlace, at: { path: string }): string {
 function includes(values: unknown[], value: unknown): boolean {
   const key = JSON.stringify(value);
   return values.some((v) => JSON.stringify(v) === key);
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

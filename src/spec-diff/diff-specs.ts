@@ -2,20 +2,21 @@
 // (parameters, request body, WebSocket client messages) and what it gives back (responses, events,
 // server messages), who may call it (security) and where (servers). The rules are in this file and
 // compare-schemas.ts; the ids follow oasdiff's.
-import { type Change, deref, type Json, pointerOf } from './change.js';
+import { type Change, type Json, locate, pointerOf } from './change.js';
 import { compareSchemas, type Direction, type SchemaPlace } from './compare-schemas.js';
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options', 'trace'] as const;
 
 export function diffSpecs(base: Json, head: Json): Change[] {
   const out: Change[] = [];
-  compareServers(base.servers, head.servers, null, '/servers', out);
+  compareServers(listOf(base.servers, '/servers'), listOf(head.servers, '/servers'), null, out);
   compareSecuritySchemes(base, head, out);
-  const paths = new Set([...Object.keys(base.paths ?? {}), ...Object.keys(head.paths ?? {})]);
-  for (const path of [...paths].sort()) {
-    const [bItem, hItem] = [base.paths?.[path], head.paths?.[path]];
+  for (const [basePath, headPath] of matchPaths(Object.keys(base.paths ?? {}), Object.keys(head.paths ?? {}))) {
+    const [bItem, hItem] = [basePath && base.paths[basePath], headPath && head.paths[headPath]];
     for (const method of METHODS) {
       const [bOp, hOp] = [bItem?.[method], hItem?.[method]];
+      // Named and pointed at as the newer spec has it; as the older one had it, when it is gone.
+      const path = (hOp ? headPath : basePath) ?? '';
       const operation = `${method.toUpperCase()} ${path}`;
       const pointer = pointerOf('paths', path, method);
       if (bOp && !hOp) {
@@ -33,12 +34,39 @@ export function diffSpecs(base: Json, head: Json): Change[] {
         });
       } else if (!bOp && hOp) {
         out.push({ id: 'endpoint-added', level: 'info', operation, pointer, message: `${operation} is new` });
-      } else if (bOp && hOp) {
-        compareOperation({ base, head, operation, pointer, out }, { item: bItem, op: bOp }, { item: hItem, op: hOp });
+      } else if (bOp && hOp && basePath && headPath) {
+        compareOperation(
+          { base, head, operation, pointer, out },
+          { item: bItem, op: bOp, path: basePath, method },
+          { item: hItem, op: hOp, path: headPath, method },
+        );
       }
     }
   }
   return out;
+}
+
+/**
+ * Pairs each path of the older spec with the same path of the newer one. A path whose parameters
+ * were only renamed (`/items/{id}` → `/items/{itemId}`) is the same URL on the wire, so it is paired
+ * too: a client built from the older spec still calls it. Unpaired paths come with `undefined`.
+ */
+function matchPaths(base: string[], head: string[]): Array<[string | undefined, string | undefined]> {
+  const template = (path: string) => path.replace(/\{[^}]*\}/g, '{}');
+  const unpaired = new Set(head.filter((path) => !base.includes(path)));
+  const pairs: Array<[string | undefined, string | undefined]> = [];
+  for (const path of [...base].sort()) {
+    if (head.includes(path)) {
+      pairs.push([path, path]);
+      continue;
+    }
+    const renamed = [...unpaired].filter((candidate) => template(candidate) === template(path));
+    const only = renamed.length === 1 ? renamed[0] : undefined;
+    if (only) unpaired.delete(only);
+    pairs.push([path, only]);
+  }
+  for (const path of [...unpaired].sort()) pairs.push([undefined, path]);
+  return pairs;
 }
 
 interface OperationPlace {
@@ -52,6 +80,8 @@ interface OperationPlace {
 interface Side {
   item: Json;
   op: Json;
+  path: string;
+  method: string;
 }
 
 function compareOperation(place: OperationPlace, b: Side, h: Side): void {
@@ -64,60 +94,81 @@ function compareOperation(place: OperationPlace, b: Side, h: Side): void {
       pointer,
       message: `${operation} is deprecated`,
     });
-  compareServers(b.op.servers ?? b.item.servers, h.op.servers ?? h.item.servers, operation, `${pointer}/servers`, out);
-  compareSecurity(place, b.op.security ?? place.base.security, h.op.security ?? place.head.security);
+  compareOperationServers(place, b, h);
+  compareSecurity(place, securityOf(place.base, b), securityOf(place.head, h));
   compareParameters(place, b, h);
-  compareRequestBody(place, b.op.requestBody, h.op.requestBody);
-  compareResponses(place, b.op.responses ?? {}, h.op.responses ?? {});
+  compareRequestBody(place, b, h);
+  compareResponses(place, b, h);
   compareWebSocket(place, b.op['x-websocket'], h.op['x-websocket']);
+}
+
+/** The servers an operation is called on, and where they are declared: its own, its path's or the root's. */
+function serversOf(spec: Json, side: Side): Array<{ server: Json; pointer: string }> {
+  if (side.op.servers) return listOf(side.op.servers, pointerOf('paths', side.path, side.method, 'servers'));
+  if (side.item.servers) return listOf(side.item.servers, pointerOf('paths', side.path, 'servers'));
+  return listOf(spec.servers, '/servers');
+}
+
+function compareOperationServers(place: OperationPlace, b: Side, h: Side): void {
+  // The root's servers are compared once, outside any operation; an operation that has (or had)
+  // servers of its own is compared with what it is called on now, whichever level declares it.
+  if (!b.op.servers && !b.item.servers && !h.op.servers && !h.item.servers) return;
+  compareServers(serversOf(place.base, b), serversOf(place.head, h), place.operation, place.out);
+}
+
+/** The security requirements an operation has, and where they are declared (its own or the root's). */
+function securityOf(spec: Json, side: Side): { list: Json[] | undefined; pointer: string } {
+  if (side.op.security)
+    return { list: side.op.security, pointer: pointerOf('paths', side.path, side.method, 'security') };
+  return { list: spec.security, pointer: '/security' };
 }
 
 function schemaPlace(
   place: OperationPlace,
   direction: Direction,
   subject: SchemaPlace['subject'],
-  pointer: string,
   where: string,
 ): SchemaPlace {
-  return {
-    base: place.base,
-    head: place.head,
-    direction,
-    subject,
-    operation: place.operation,
-    pointer,
-    where,
-    out: place.out,
-  };
+  return { base: place.base, head: place.head, direction, subject, operation: place.operation, where, out: place.out };
+}
+
+interface Parameter {
+  param: Json;
+  /** The entry in the path's or the operation's list (a `$ref`, maybe). */
+  entry: string;
+  /** The parameter itself, its `$ref` followed. */
+  at: string;
 }
 
 function compareParameters(place: OperationPlace, b: Side, h: Side): void {
   const list = (spec: Json, side: Side) => {
-    const byKey = new Map<string, { param: Json; index: number }>();
-    const all = [...(side.item.parameters ?? []), ...(side.op.parameters ?? [])];
-    all.forEach((node, index) => {
-      const param = deref(spec, node);
-      // An operation's parameter overrides the path's of the same name and place.
-      if (param?.name) byKey.set(`${param.in}:${param.name}`, { param, index });
-    });
+    const byKey = new Map<string, Parameter>();
+    const add = (nodes: unknown[] | undefined, ...where: string[]) =>
+      (nodes ?? []).forEach((node, index) => {
+        const entry = pointerOf(...where, 'parameters', index);
+        const { node: param, pointer: at } = locate(spec, node, entry);
+        // An operation's parameter overrides the path's of the same name and place.
+        if (param?.name) byKey.set(keyOf(side, param), { param, entry, at });
+      });
+    add(side.item.parameters, 'paths', side.path);
+    add(side.op.parameters, 'paths', side.path, side.method);
     return byKey;
   };
   const [before, after] = [list(place.base, b), list(place.head, h)];
-  for (const [key, { param }] of before) {
+  for (const [key, { param, entry }] of before) {
     if (after.has(key)) continue;
-    const movedTo = [...after.values()].find((a) => a.param.name === param.name)?.param.in;
+    const movedTo = [...after.values()].find((a) => a.param.name.toLowerCase() === param.name.toLowerCase())?.param.in;
     place.out.push({
       id: 'request-parameter-removed',
       level: 'breaking',
       operation: place.operation,
-      pointer: `${place.pointer}/parameters`,
+      pointer: entry,
       message: movedTo
         ? `the ${param.in} parameter \`${param.name}\` moved to the ${movedTo}`
         : `the ${param.in} parameter \`${param.name}\` was removed`,
     });
   }
-  for (const [key, { param, index }] of after) {
-    const pointer = `${place.pointer}${pointerOf('parameters', index)}`;
+  for (const [key, { param, entry, at }] of after) {
     const was = before.get(key)?.param;
     const where = `the ${param.in} parameter \`${param.name}\``;
     if (!was) {
@@ -126,17 +177,25 @@ function compareParameters(place: OperationPlace, b: Side, h: Side): void {
         id: required ? 'new-required-request-parameter' : 'new-optional-request-parameter',
         level: required ? 'breaking' : 'info',
         operation: place.operation,
-        pointer,
+        pointer: entry,
         message: `${where} is new${required ? ' and required' : ''}`,
       });
       continue;
     }
+    if (was.in === 'path' && was.name !== param.name)
+      place.out.push({
+        id: 'request-path-parameter-renamed',
+        level: 'info',
+        operation: place.operation,
+        pointer: at,
+        message: `the path parameter \`${was.name}\` is now called \`${param.name}\` (the URL is the same)`,
+      });
     if (!was.required && param.required)
       place.out.push({
         id: 'request-parameter-became-required',
         level: 'breaking',
         operation: place.operation,
-        pointer,
+        pointer: at,
         message: `${where} became required`,
       });
     if (was.required && !param.required)
@@ -144,7 +203,7 @@ function compareParameters(place: OperationPlace, b: Side, h: Side): void {
         id: 'request-parameter-became-optional',
         level: 'info',
         operation: place.operation,
-        pointer,
+        pointer: at,
         message: `${where} became optional`,
       });
     if (!was.deprecated && param.deprecated)
@@ -152,122 +211,151 @@ function compareParameters(place: OperationPlace, b: Side, h: Side): void {
         id: 'request-parameter-deprecated',
         level: 'info',
         operation: place.operation,
-        pointer,
+        pointer: at,
         message: `${where} is deprecated`,
       });
+    const beforeAt = before.get(key)?.at ?? '';
     compareSchemas(
-      schemaPlace(place, 'request', 'request-parameter', `${pointer}/schema`, where),
-      was.schema ?? {},
-      param.schema ?? {},
+      schemaPlace(place, 'request', 'request-parameter', where),
+      { schema: was.schema ?? {}, pointer: `${beforeAt}/schema` },
+      { schema: param.schema ?? {}, pointer: `${at}/schema` },
     );
   }
 }
 
-function compareRequestBody(place: OperationPlace, baseNode: unknown, headNode: unknown): void {
-  const [b, h] = [deref(place.base, baseNode) as Json | undefined, deref(place.head, headNode) as Json | undefined];
-  const pointer = `${place.pointer}/requestBody`;
-  if (!h) {
-    if (b)
+/**
+ * What makes two parameters the same one: where it goes and its name. Header names are
+ * case-insensitive on the wire; a path parameter is its position in the template, since renaming it
+ * leaves the URL as it was.
+ */
+function keyOf(side: Side, param: Json): string {
+  if (param.in === 'header') return `header:${String(param.name).toLowerCase()}`;
+  if (param.in === 'path') {
+    const position = [...side.path.matchAll(/\{([^}]*)\}/g)].findIndex((m) => m[1] === param.name);
+    if (position >= 0) return `path:#${position}`;
+  }
+  return `${param.in}:${param.name}`;
+}
+
+function compareRequestBody(place: OperationPlace, bSide: Side, hSide: Side): void {
+  const [b, h] = [
+    locate(place.base, bSide.op.requestBody, pointerOf('paths', bSide.path, bSide.method, 'requestBody')),
+    locate(place.head, hSide.op.requestBody, pointerOf('paths', hSide.path, hSide.method, 'requestBody')),
+  ];
+  const [bBody, hBody] = [b.node as Json | undefined, h.node as Json | undefined];
+  if (!hBody) {
+    if (bBody)
       place.out.push({
         id: 'request-body-removed',
         level: 'warning',
         operation: place.operation,
-        pointer,
+        pointer: b.pointer,
         message: 'the request body was removed (a server may ignore what is still sent, or refuse it)',
       });
     return;
   }
-  if (h.required && !b?.required)
+  if (hBody.required && !bBody?.required)
     place.out.push({
-      id: 'request-body-became-required',
+      id: bBody ? 'request-body-became-required' : 'new-required-request-body',
       level: 'breaking',
       operation: place.operation,
-      pointer,
-      message: 'the request body became required',
+      pointer: h.pointer,
+      message: bBody ? 'the request body became required' : 'a request body is new and required',
     });
-  if (!b) return;
-  for (const media of Object.keys(b.content ?? {})) {
-    if (!h.content?.[media]) {
+  if (!bBody) return;
+  for (const media of Object.keys(bBody.content ?? {})) {
+    if (!hBody.content?.[media]) {
       place.out.push({
         id: 'request-body-media-type-removed',
         level: 'breaking',
         operation: place.operation,
-        pointer: `${pointer}/content`,
+        pointer: `${b.pointer}${pointerOf('content', media)}`,
         message: `the request body no longer takes ${media}`,
       });
       continue;
     }
     compareSchemas(
-      schemaPlace(
-        place,
-        'request',
-        'request-body',
-        `${pointer}${pointerOf('content', media, 'schema')}`,
-        `the request body (${media})`,
-      ),
-      b.content[media].schema ?? {},
-      h.content[media].schema ?? {},
+      schemaPlace(place, 'request', 'request-body', `the request body (${media})`),
+      { schema: bBody.content[media].schema ?? {}, pointer: `${b.pointer}${pointerOf('content', media, 'schema')}` },
+      { schema: hBody.content[media].schema ?? {}, pointer: `${h.pointer}${pointerOf('content', media, 'schema')}` },
     );
   }
-  for (const media of Object.keys(h.content ?? {}))
-    if (!b.content?.[media])
+  for (const media of Object.keys(hBody.content ?? {}))
+    if (!bBody.content?.[media])
       place.out.push({
         id: 'request-body-media-type-added',
         level: 'info',
         operation: place.operation,
-        pointer: `${pointer}${pointerOf('content', media)}`,
+        pointer: `${h.pointer}${pointerOf('content', media)}`,
         message: `the request body also takes ${media}`,
       });
 }
 
 const isSuccess = (status: string) => /^(2|101)/.test(status) || status === '2XX';
 
-function compareResponses(place: OperationPlace, base: Json, head: Json): void {
+function compareResponses(place: OperationPlace, bSide: Side, hSide: Side): void {
+  const [base, head] = [bSide.op.responses ?? {}, hSide.op.responses ?? {}];
+  const [bAt, hAt] = [
+    pointerOf('paths', bSide.path, bSide.method, 'responses'),
+    pointerOf('paths', hSide.path, hSide.method, 'responses'),
+  ];
+  // A WebSocket route's 101 describes its messages both ways at once; `x-websocket` has them apart,
+  // each judged by its own direction (compareWebSocket), so the 101's body would only repeat them,
+  // with the client's messages judged as if received.
+  const messages = (status: string) => status === '101' && bSide.op['x-websocket'] && hSide.op['x-websocket'];
   for (const status of Object.keys(base)) {
-    const pointer = `${place.pointer}${pointerOf('responses', status)}`;
     if (!(status in head)) {
       const success = isSuccess(status);
       place.out.push({
         id: success ? 'response-success-status-removed' : 'response-non-success-status-removed',
         level: success ? 'breaking' : 'info',
         operation: place.operation,
-        pointer,
+        pointer: `${bAt}${pointerOf(status)}`,
         message: `the ${status} response was removed`,
       });
       continue;
     }
-    const [b, h] = [deref(place.base, base[status]) as Json, deref(place.head, head[status]) as Json];
-    for (const media of Object.keys(b?.content ?? {})) {
+    const b = locate(place.base, base[status], `${bAt}${pointerOf(status)}`);
+    const h = locate(place.head, head[status], `${hAt}${pointerOf(status)}`);
+    const [bResponse, hResponse] = [b.node as Json | undefined, h.node as Json | undefined];
+    for (const media of Object.keys(bResponse?.content ?? {})) {
       const where = `the ${status} response (${media})`;
-      if (!h?.content?.[media]) {
+      if (!hResponse?.content?.[media]) {
         place.out.push({
           id: 'response-media-type-removed',
           level: isSuccess(status) ? 'breaking' : 'warning',
           operation: place.operation,
-          pointer: `${pointer}/content`,
+          pointer: `${b.pointer}${pointerOf('content', media)}`,
           message: `${where} was removed`,
         });
         continue;
       }
-      const schemaPointer = `${pointer}${pointerOf('content', media, 'schema')}`;
-      const [bs, hs] = [b.content[media].schema ?? {}, h.content[media].schema ?? {}];
-      compareSchemas(schemaPlace(place, 'response', 'response-body', schemaPointer, where), bs, hs);
+      if (messages(status)) continue;
+      const bs = {
+        schema: bResponse?.content[media].schema ?? {},
+        pointer: `${b.pointer}${pointerOf('content', media, 'schema')}`,
+      };
+      const hs = {
+        schema: hResponse.content[media].schema ?? {},
+        pointer: `${h.pointer}${pointerOf('content', media, 'schema')}`,
+      };
+      compareSchemas(schemaPlace(place, 'response', 'response-body', where), bs, hs);
       // An event stream's events are described by its `contentSchema`.
-      const [be, he] = [deref(place.base, bs)?.contentSchema, deref(place.head, hs)?.contentSchema];
-      if (be && he)
+      const [be, he] = [locate(place.base, bs.schema, bs.pointer), locate(place.head, hs.schema, hs.pointer)];
+      if (be.node?.contentSchema && he.node?.contentSchema)
         compareSchemas(
-          schemaPlace(place, 'response', 'response-body', `${schemaPointer}/contentSchema`, `the events of ${where}`),
-          be,
-          he,
+          schemaPlace(place, 'response', 'response-body', `the events of ${where}`),
+          { schema: be.node.contentSchema, pointer: `${be.pointer}/contentSchema` },
+          { schema: he.node.contentSchema, pointer: `${he.pointer}/contentSchema` },
         );
     }
-    for (const media of Object.keys(h?.content ?? {}))
-      if (!b?.content?.[media])
+    for (const media of Object.keys(hResponse?.content ?? {}))
+      if (!bResponse?.content?.[media])
         place.out.push({
           id: 'response-media-type-added',
           level: isSuccess(status) ? 'warning' : 'info',
           operation: place.operation,
-          pointer: `${pointer}${pointerOf('content', media)}`,
+          pointer: `${h.pointer}${pointerOf('content', media)}`,
           message: `the ${status} response may now be ${media}`,
         });
   }
@@ -277,7 +365,7 @@ function compareResponses(place: OperationPlace, base: Json, head: Json): void {
         id: isSuccess(status) ? 'response-success-status-added' : 'response-non-success-status-added',
         level: isSuccess(status) ? 'warning' : 'info',
         operation: place.operation,
-        pointer: `${place.pointer}${pointerOf('responses', status)}`,
+        pointer: `${hAt}${pointerOf(status)}`,
         message: `the ${status} response is new`,
       });
 }
@@ -290,31 +378,35 @@ function compareWebSocket(place: OperationPlace, base: Json | undefined, head: J
     ['server', 'response'],
   ] as const) {
     if (!base[side] || !head[side]) continue;
+    // `x-websocket` names each side's schema by its `$ref` string.
     compareSchemas(
-      schemaPlace(
-        place,
-        direction,
-        direction === 'request' ? 'request-body' : 'response-body',
-        `${place.pointer}${pointerOf('x-websocket', side)}`,
-        `the ${side} messages`,
-      ),
-      { $ref: base[side] },
-      { $ref: head[side] },
+      schemaPlace(place, direction, direction === 'request' ? 'request-body' : 'response-body', `the ${side} messages`),
+      { schema: { $ref: base[side] }, pointer: `${place.pointer}${pointerOf('x-websocket', side)}` },
+      { schema: { $ref: head[side] }, pointer: `${place.pointer}${pointerOf('x-websocket', side)}` },
     );
   }
 }
 
 /** Security requirements: a list of alternatives, each a set of schemes (with scopes). */
-function compareSecurity(place: OperationPlace, base: Json[] | undefined, head: Json[] | undefined): void {
+function compareSecurity(
+  place: OperationPlace,
+  base: { list: Json[] | undefined; pointer: string },
+  head: { list: Json[] | undefined; pointer: string },
+): void {
   const alternatives = (list: Json[] | undefined) =>
     new Set(
       (list ?? []).map((requirement) =>
-        JSON.stringify(Object.entries(requirement).sort(([a], [b]) => a.localeCompare(b))),
+        JSON.stringify(
+          Object.entries(requirement)
+            .map(([name, scopes]) => [name, [...(scopes as string[])].sort()])
+            .sort(([a], [b]) => String(a).localeCompare(String(b))),
+        ),
       ),
     );
-  const [b, h] = [alternatives(base), alternatives(head)];
+  const [b, h] = [alternatives(base.list), alternatives(head.list)];
   const open = (set: Set<string>) => set.size === 0 || set.has('[]');
-  const pointer = `${place.pointer}/security`;
+  // Where the newer spec says it; where the older one did, when the newer says nothing.
+  const pointer = head.list ? head.pointer : base.pointer;
   if (open(b) && !open(h)) {
     place.out.push({
       id: 'api-security-added',
@@ -380,16 +472,21 @@ function compareSecuritySchemes(base: Json, head: Json, out: Change[]): void {
   }
 }
 
+/** A list of servers with the pointer of each. */
+function listOf(servers: Json[] | undefined, pointer: string): Array<{ server: Json; pointer: string }> {
+  return (servers ?? []).map((server, index) => ({ server, pointer: `${pointer}/${index}` }));
+}
+
 function compareServers(
-  base: Json[] | undefined,
-  head: Json[] | undefined,
+  base: Array<{ server: Json; pointer: string }>,
+  head: Array<{ server: Json; pointer: string }>,
   operation: string | null,
-  pointer: string,
   out: Change[],
 ): void {
-  if (!base?.length || !head) return;
-  for (const server of base) {
-    const now = head.find((s) => s.url === server.url);
+  // No servers means the document's own host (`/`): dropping every server moves the API there.
+  if (!base.length) return;
+  for (const { server, pointer } of base) {
+    const now = head.find((s) => s.server.url === server.url)?.server;
     if (!now) {
       out.push({
         id: 'api-server-removed',
@@ -402,12 +499,13 @@ function compareServers(
     }
     for (const [name, variable] of Object.entries<Json>(server.variables ?? {})) {
       const next = now.variables?.[name];
+      const at = `${pointer}${pointerOf('variables', name)}`;
       if (!next) {
         out.push({
           id: 'api-server-variable-removed',
           level: 'breaking',
           operation,
-          pointer,
+          pointer: at,
           message: `the variable ${name} of the server ${server.url} was removed`,
         });
         continue;
@@ -418,7 +516,7 @@ function compareServers(
           id: 'api-server-variable-enum-value-removed',
           level: 'breaking',
           operation,
-          pointer,
+          pointer: at,
           message: `the variable ${name} of the server ${server.url} no longer takes ${lost.join(', ')}`,
         });
     }
