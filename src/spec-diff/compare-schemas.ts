@@ -106,7 +106,14 @@ function compareTypes(place: SchemaPlace, b: SchemaView, h: SchemaView, report: 
 }
 
 function compareValues(place: SchemaPlace, b: SchemaView, h: SchemaView, report: Report): void {
-  const show = (values: unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
+  // A long list reads as its first values and a count (an error-code set has dozens).
+  const show = (values: unknown[]) =>
+    values.length > 8
+      ? `${values
+          .slice(0, 6)
+          .map((v) => JSON.stringify(v))
+          .join(', ')} and ${values.length - 6} more`
+      : values.map((v) => JSON.stringify(v)).join(', ');
   // One value allowed, however written (`const: x` or `enum: [x]`): the same thing to a client.
   const fixed = (v: SchemaView) => (v.values?.length === 1 && !v.openValues ? JSON.stringify(v.values[0]) : undefined);
   const [was, now] = [fixed(b), fixed(h)];

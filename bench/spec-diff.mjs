@@ -1,0 +1,29 @@
+// npm run diff on the whole spec: the last release against the working tree's bundle, with every
+// rule (not the type-level check, which is the TypeScript compiler's time). Target: under 1 s.
+import { readFileSync } from 'node:fs';
+import { diffSpecs } from '../dist/src/spec-diff/diff-specs.js';
+import { median, time } from './measure.mjs';
+
+export async function specDiff() {
+  const base = JSON.parse(readFileSync(new URL('../releases/0.1.0/openapi.json', import.meta.url), 'utf8'));
+  const head = JSON.parse(readFileSync(new URL('../generated/openapi.json', import.meta.url), 'utf8'));
+  const runs = [];
+  let changes = [];
+  for (let i = 0; i < 7; i++) {
+    const { ms, value } = await time(() => diffSpecs(base, head));
+    runs.push(ms);
+    changes = value;
+  }
+  const ms = median(runs);
+  const ok = ms < 1000;
+  console.log('\nnpm run diff, whole spec (releases/0.1.0 against generated/openapi.json)');
+  console.table([
+    {
+      what: `${Object.keys(head.paths).length} paths, ${changes.length} changes found`,
+      'median ms': ms.toFixed(0),
+      target: '< 1000 ms',
+      ok: ok ? 'yes' : 'NO',
+    },
+  ]);
+  return ok;
+}
