@@ -74,7 +74,7 @@ export function textReport(changes: Change[], base: string, head: string): strin
       for (const [id, n] of [...byId].sort()) lines.push(`  ${id}: ${n}`);
       continue;
     }
-    for (const g of these) lines.push(`  [${g.id}] ${g.message}${where(g)}`);
+    for (const g of these) lines.push(`  [${g.id}] ${clip(g.message)}${where(g)}`);
   }
   const ignored = groups.filter((g) => g.ignored);
   if (ignored.length) {
@@ -110,6 +110,11 @@ export function changelogSections(changes: Change[], depth = 4): string[] {
   }
   if (!groups.length) out.push('No change to the spec.', '');
   return out;
+}
+
+/** A compiler's message can run to pages: the terminal shows its start (the Markdown and JSON keep it whole). */
+function clip(message: string): string {
+  return message.length > 300 ? `${message.slice(0, 297)}...` : message;
 }
 
 function where(g: Group): string {
