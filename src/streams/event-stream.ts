@@ -98,11 +98,15 @@ export function openEventStream<T>(
             retryMs = ms;
           },
         });
+        // The parser holds a CR back until it sees whether an LF follows; at the end of the body
+        // nothing follows, so a final CR is a whole line end (it may be the blank line of an event).
+        let endsInCr = false;
         try {
           for (;;) {
             const { done, value } = await reader.read();
-            if (done) parser.feed(decoder.decode());
-            else parser.feed(decoder.decode(value, { stream: true }));
+            const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
+            if (text) endsInCr = text.endsWith('\r');
+            parser.feed(done && endsInCr ? `${text}\n` : text);
             for (const message of batch.splice(0)) {
               if (message.id !== undefined && delivered.has(message.id)) continue;
               const event = { id: message.id, event: message.event ?? 'message', data: parseData<T>(message, name) };
