@@ -19,6 +19,8 @@ export interface CallContext {
   body: (() => BodyInit | null) | undefined;
   /** The caller's signal. */
   signal: AbortSignal | undefined;
+  /** How the caller reads the body (`parseAs`): JSON and text are read whole by the transport. */
+  reads: 'json' | 'text' | 'other';
 }
 
 /** What the client knows before any call: its defaults and the spec's facts about each operation. */
@@ -34,6 +36,8 @@ export interface CallInit extends CallOptions {
   bodySerializer?(body: unknown, headers?: Headers): unknown;
   headers?: HeadersInit;
   signal?: AbortSignal | null;
+  /** How openapi-fetch will read the body (default json). */
+  parseAs?: string;
   /** Package-internal: a body made afresh for each attempt (an upload reporting its progress). */
   [BODY_FACTORY]?: () => BodyInit;
 }
@@ -71,14 +75,15 @@ export function createCallContext(
     maxRetries: nonNegativeInteger(init.maxRetries) ?? defaults.maxRetries,
     body: factory ?? replayable(serialized),
     signal: init.signal ?? undefined,
+    reads: init.parseAs === undefined || init.parseAs === 'json' ? 'json' : init.parseAs === 'text' ? 'text' : 'other',
   };
   return {
     context,
     init: {
       ...init,
-      // The Request that openapi-fetch builds listens on the caller's signal until it is garbage
-      // collected; a signal derived per call keeps a long-lived caller's signal free of listeners.
-      signal: init.signal ? AbortSignal.any([init.signal]) : undefined,
+      // The transport follows the caller's signal itself, only while an attempt lasts; a Request
+      // given the signal would listen on it until garbage collection took the Request.
+      signal: undefined,
       ...(serialized === undefined ? {} : { bodySerializer: () => serialized }),
       [CONTEXT]: context,
     },
@@ -105,6 +110,7 @@ export function contextOf(request: Request, defaults: Omit<ClientDefaults, 'fact
     // Its body can be read once, by the first attempt.
     body: request.body === null ? () => null : undefined,
     signal: request.signal,
+    reads: 'other',
   };
 }
 

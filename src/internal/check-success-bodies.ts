@@ -22,7 +22,8 @@ export function checkSuccessBodies(secrets: () => readonly string[]): Middleware
       const type = response.headers.get('content-type') ?? '';
       const requestId = response.headers.get('x-request-id') ?? undefined;
       if (!/[/+]json\b/i.test(type)) {
-        await response.body?.cancel();
+        // Not read yet (the transport reads JSON bodies only): dropped unread.
+        if (response.body && !response.bodyUsed) await response.body.cancel();
         throw new HopxResponseFormatError(
           `${operation}: expected a JSON response but got ${type ? `'${type}'` : 'no content type'} (status ${response.status}); ` +
             "pass parseAs: 'text', 'blob' or 'stream' for non-JSON operations",
@@ -45,28 +46,9 @@ export function checkSuccessBodies(secrets: () => readonly string[]): Middleware
           },
         );
       }
-      // Hand openapi-fetch the value already parsed (it reads json() when a Content-Length is set).
-      const headers = new Headers(response.headers);
-      headers.set('content-length', String(new TextEncoder().encode(text).byteLength));
-      return new ParsedJsonResponse(text, parsed, {
-        status: response.status,
-        statusText: response.statusText,
-        headers,
-      });
+      // Hand openapi-fetch the value already parsed: it reads json() next.
+      Object.defineProperty(response, 'json', { value: () => Promise.resolve(parsed), configurable: true });
+      return response;
     },
   };
-}
-
-/** A response whose JSON body was already parsed while checking it: json() does not parse twice. */
-class ParsedJsonResponse extends Response {
-  constructor(
-    text: string,
-    private readonly parsed: unknown,
-    init: ResponseInit,
-  ) {
-    super(text, init);
-  }
-  override json(): Promise<unknown> {
-    return Promise.resolve(this.parsed);
-  }
 }

@@ -4,14 +4,17 @@
 import type { BodyProgress } from './outgoing-body.js';
 
 export class IdleTimer {
-  private readonly controller = new AbortController();
   private handle: ReturnType<typeof setTimeout> | undefined;
   private sending = false;
   /** Once the response head is here, a body still being sent is no longer a sign of life. */
   private answered = false;
   fired = false;
 
-  constructor(readonly ms: number) {
+  /** `controller` is aborted when the time runs out (the attempt's connection). */
+  constructor(
+    readonly ms: number,
+    private readonly controller = new AbortController(),
+  ) {
     this.restart();
   }
 

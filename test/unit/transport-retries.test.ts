@@ -11,8 +11,8 @@ function scripted(script: Array<() => Response | Error>, options: { maxRetries?:
   const sent: Request[] = [];
   const waits: number[] = [];
   const transport = createTransport({
-    fetch: async (input) => {
-      sent.push(input as Request);
+    fetch: async (input, init) => {
+      sent.push(new Request(input, init));
       const next = script[Math.min(sent.length - 1, script.length - 1)]!();
       if (next instanceof Error) throw next;
       return next;
