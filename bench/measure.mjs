@@ -24,3 +24,16 @@ export function freePort() {
     });
   });
 }
+
+/**
+ * Runs every subject `rounds` times, interleaved (A B C, A B C, …) so that machine noise hits each
+ * alike, and returns the median of each subject's samples. A subject returns its own sample (a rate
+ * or a cost).
+ */
+export async function interleavedMedians(subjects, rounds) {
+  const samples = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, run] of Object.entries(subjects)) samples[name].push(await run());
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+}
