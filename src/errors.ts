@@ -2,6 +2,7 @@
 // precise) and by status otherwise. No error ever holds a credential: messages and bodies are redacted
 // before they get here, and requests and headers are never kept.
 import type { components } from '../generated/schema.js';
+import { errorBodyOf } from './internal/error-body.js';
 
 type ErrorCode = components['schemas']['ErrorCode'];
 /**
@@ -167,32 +168,34 @@ export class DesktopNotAvailableError extends HopxApiError {
 
 type ApiErrorClass = new (message: string, init: HopxErrorInit & { status: number; body: ErrorBody }) => HopxApiError;
 
-const byCode: Partial<Record<string, ApiErrorClass>> = {
-  TOKEN_EXPIRED: TokenExpiredError,
-  TOKEN_INVALID: TokenExpiredError,
-  INVALID_TOKEN: TokenExpiredError,
-  PATH_NOT_ALLOWED: PathNotAllowedError,
-  FILE_NOT_FOUND: FileNotFoundError,
-  DIRECTORY_NOT_FOUND: FileNotFoundError,
-  PROCESS_NOT_FOUND: ProcessNotFoundError,
-  SANDBOX_NOT_FOUND: SandboxNotFoundError,
-  SANDBOX_EXPIRED: SandboxExpiredError,
-  TEMPLATE_BUILD_FAILED: TemplateBuildFailedError,
-  DESKTOP_NOT_AVAILABLE: DesktopNotAvailableError,
-};
+// Maps, not object literals: a code comes from the server, and a plain object would also answer
+// for the names every object inherits (`constructor`, `toString`, `__proto__`).
+const byCode = new Map<string, ApiErrorClass>([
+  ['TOKEN_EXPIRED', TokenExpiredError],
+  ['TOKEN_INVALID', TokenExpiredError],
+  ['INVALID_TOKEN', TokenExpiredError],
+  ['PATH_NOT_ALLOWED', PathNotAllowedError],
+  ['FILE_NOT_FOUND', FileNotFoundError],
+  ['DIRECTORY_NOT_FOUND', FileNotFoundError],
+  ['PROCESS_NOT_FOUND', ProcessNotFoundError],
+  ['SANDBOX_NOT_FOUND', SandboxNotFoundError],
+  ['SANDBOX_EXPIRED', SandboxExpiredError],
+  ['TEMPLATE_BUILD_FAILED', TemplateBuildFailedError],
+  ['DESKTOP_NOT_AVAILABLE', DesktopNotAvailableError],
+]);
 
-const byStatus: Partial<Record<number, ApiErrorClass>> = {
-  400: BadRequestError,
-  401: AuthenticationError,
-  402: PaymentRequiredError,
-  403: PermissionDeniedError,
-  404: NotFoundError,
-  409: ConflictError,
-  410: GoneError,
-  422: UnprocessableEntityError,
-  429: RateLimitError,
-  503: ServiceUnavailableError,
-};
+const byStatus = new Map<number, ApiErrorClass>([
+  [400, BadRequestError],
+  [401, AuthenticationError],
+  [402, PaymentRequiredError],
+  [403, PermissionDeniedError],
+  [404, NotFoundError],
+  [409, ConflictError],
+  [410, GoneError],
+  [422, UnprocessableEntityError],
+  [429, RateLimitError],
+  [503, ServiceUnavailableError],
+]);
 
 export interface ApiErrorParts {
   status: number;
@@ -202,10 +205,16 @@ export interface ApiErrorParts {
   retryAfter?: number | undefined;
 }
 
-/** Builds the most specific error class for an error response. */
-export function apiErrorFrom({ status, body, operation, requestId, retryAfter }: ApiErrorParts): HopxApiError {
+/**
+ * Builds the most specific error class for an error response. `body` is normally the flat body the
+ * client made; anything else (a body a `{ data, error }` caller kept, with fields of any type) is
+ * normalised first, so that this never throws.
+ */
+export function apiErrorFrom({ status, body: given, operation, requestId, retryAfter }: ApiErrorParts): HopxApiError {
+  const body = errorBodyOf(given, status);
   const code = body.code;
-  const Class = (code && byCode[code]) || byStatus[status] || (status >= 500 ? InternalServerError : HopxApiError);
+  const Class =
+    (code && byCode.get(code)) || byStatus.get(status) || (status >= 500 ? InternalServerError : HopxApiError);
   const id = body.request_id ?? requestId;
   const where = [operation, id && `request ${id}`].filter(Boolean).join(', ');
   const message = `${status}${code ? ` ${code}` : ''}: ${body.error}${where ? ` (${where})` : ''}`;

@@ -3,14 +3,20 @@
 // echoed back redacted.
 import type { Middleware } from 'openapi-fetch';
 import { normalizeErrorBody } from './error-body.js';
-import { redactJson } from './secrets.js';
+
+/**
+ * Statuses whose response can have no body (a Response refuses one). Of them only 304 is an error
+ * status that reaches here (the transport does not count it as a redirect): it is left as it came,
+ * and `errorOf` gives it its typed error.
+ */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 export function normalizeErrorBodies(secrets: () => readonly string[]): Middleware {
   return {
     async onResponse({ response }) {
-      if (response.ok) return undefined;
+      if (response.ok || NULL_BODY_STATUSES.has(response.status)) return undefined;
       const text = await response.text();
-      const body = redactJson(normalizeErrorBody(text, response.status, response.statusText), secrets());
+      const body = normalizeErrorBody(text, response.status, response.statusText, secrets());
       const headers = new Headers(response.headers);
       headers.set('content-type', 'application/json');
       headers.delete('content-length');

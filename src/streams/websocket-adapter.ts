@@ -4,7 +4,6 @@
 // without the token: that only works through a proxy of yours that adds it (see the README).
 import { apiErrorFrom, HopxConnectionError, type HopxError, HopxTimeoutError } from '../errors.js';
 import { normalizeErrorBody } from '../internal/error-body.js';
-import { redactJson } from '../internal/secrets.js';
 
 export interface SocketHandlers {
   open(): void;
@@ -73,8 +72,10 @@ async function openNodeSocket(target: SocketTarget, handlers: SocketHandlers): P
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.on('end', () => {
       const status = response.statusCode ?? 0;
-      const body = redactJson(
-        normalizeErrorBody(Buffer.concat(chunks).toString('utf8'), status, response.statusMessage ?? ''),
+      const body = normalizeErrorBody(
+        Buffer.concat(chunks).toString('utf8'),
+        status,
+        response.statusMessage ?? '',
         target.secrets,
       );
       handlers.error(

@@ -16,7 +16,7 @@ import {
 import { abortableSleep } from '../internal/abortable-sleep.js';
 import { resultClientOf } from '../internal/create-api-client.js';
 import { normalizeErrorBody } from '../internal/error-body.js';
-import { redactJson, redactText } from '../internal/secrets.js';
+import { redactText } from '../internal/secrets.js';
 import { dataOf } from '../results.js';
 import { type BuildLogEvent, followBuildLogs } from '../streams/build-logs.js';
 import { hashCopyStep } from './files-hash.js';
@@ -244,7 +244,7 @@ async function uploadContext(
       throw new HopxConnectionError(`${operation}: the context upload failed (${reason})`, { operation });
     }
     if (!response.ok) {
-      const body = redactJson(normalizeErrorBody(await response.text(), response.status, response.statusText), secrets);
+      const body = normalizeErrorBody(await response.text(), response.status, response.statusText, secrets);
       throw apiErrorFrom({ status: response.status, body, operation });
     }
     await response.body?.cancel();
