@@ -7,6 +7,7 @@ import { abortedError, HopxConnectionError, type HopxError, HopxTimeoutError } f
 import type { CallContext } from './call-context.js';
 import type { IdleTimer } from './idle-timer.js';
 import { describeCause, sanitizedCause } from './network-failure.js';
+import { cancelOnAbort } from './unheard-abort.js';
 
 export interface WatchedCall {
   context: CallContext;
@@ -28,6 +29,11 @@ export function watchBody(response: Response, call: WatchedCall): Response {
     return response;
   }
   const reader = response.body.getReader();
+  const stopWatching = cancelOnAbort(reader, connection.signal);
+  const release = () => {
+    stopWatching();
+    call.release();
+  };
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -36,20 +42,21 @@ export function watchBody(response: Response, call: WatchedCall): Response {
           const { done, value } = await reader.read();
           timer.stop();
           if (done) {
-            call.release();
+            if (connection.signal.aborted) throw connection.signal.reason;
+            release();
             controller.close();
             return;
           }
           controller.enqueue(value);
         } catch (cause) {
           timer.stop();
-          call.release();
+          release();
           controller.error(bodyFailure(cause, response, call));
         }
       },
       cancel(reason) {
         timer.stop();
-        call.release();
+        release();
         connection.abort(reason);
         return reader.cancel(reason).catch(() => {});
       },
@@ -70,8 +77,9 @@ export function watchBody(response: Response, call: WatchedCall): Response {
  * answering text(), json(), arrayBuffer() and blob() from what was read.
  */
 export async function readWholeBody(response: Response, call: WatchedCall): Promise<Response> {
-  const { timer } = call;
+  const { timer, connection } = call;
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const stopWatching = cancelOnAbort(reader, connection.signal);
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
@@ -79,6 +87,7 @@ export async function readWholeBody(response: Response, call: WatchedCall): Prom
       timer.restart();
       const { done, value } = await reader.read();
       timer.stop();
+      if (done && connection.signal.aborted) throw connection.signal.reason;
       if (done) break;
       chunks.push(value);
       size += value.byteLength;
@@ -87,6 +96,7 @@ export async function readWholeBody(response: Response, call: WatchedCall): Prom
     timer.stop();
     throw bodyFailure(cause, response, call);
   } finally {
+    stopWatching();
     call.release();
   }
   return alreadyRead(response, chunks.length === 1 && chunks[0] ? chunks[0] : concat(chunks, size));

@@ -13,6 +13,7 @@ import { describeCause, sanitizedCause } from './network-failure.js';
 import { wireBody } from './outgoing-body.js';
 import { type AttemptOutcome, retryCannotHelp, retryDelayMs } from './retry-policy.js';
 import { redactHeaders, redactText } from './secrets.js';
+import { settleOnAbort } from './unheard-abort.js';
 
 export interface TransportConfig {
   fetch: typeof fetch;
@@ -92,7 +93,8 @@ export function createTransport(config: TransportConfig): typeof fetch {
       const started = now();
       let response: Response;
       try {
-        response = await config.fetch(url, init);
+        // The attempt ends on its signal even when a fetch wrapper lost it (unheard-abort.ts).
+        response = await settleOnAbort(config.fetch(url, init), connection.signal, discard);
         timer.headArrived();
       } catch (cause) {
         timer.stop();
@@ -248,7 +250,11 @@ async function whereRedirected(
   for (const name of ['content-type', 'content-length', 'transfer-encoding']) headers.delete(name);
   const signal = AbortSignal.any([...(callerSignal ? [callerSignal] : []), AbortSignal.timeout(5_000)]);
   try {
-    const response = await config.fetch(new Request(url, { method: 'HEAD', headers, redirect: 'manual', signal }));
+    const response = await settleOnAbort(
+      config.fetch(new Request(url, { method: 'HEAD', headers, redirect: 'manual', signal })),
+      signal,
+      discard,
+    );
     discard(response);
     return isRedirect(response)
       ? { status: response.status || undefined, location: response.headers.get('location') ?? undefined }
