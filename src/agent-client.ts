@@ -9,6 +9,7 @@ import { HopxConfigError } from './errors.js';
 import { registerAgentConnection } from './internal/agent-connection.js';
 import { DEFAULT_TIMEOUT_MS } from './internal/call-context.js';
 import { createApiClient, resultClientOf } from './internal/create-api-client.js';
+import { isNodesOwnFetch } from './internal/direct-dispatch.js';
 import { grantFrom, SandboxToken, type TokenGrant } from './internal/sandbox-token.js';
 import { dataOf } from './results.js';
 
@@ -80,6 +81,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient | Th
     placeholderBaseUrl: knownHost ? undefined : UNRESOLVED_HOST,
     resolveBaseUrl: knownHost ? undefined : agentHost,
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    direct: options.fetch === undefined && isNodesOwnFetch(globalThis.fetch),
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     maxRetries: options.maxRetries,
     log: options.log,

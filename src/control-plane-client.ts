@@ -6,6 +6,7 @@ import type { CommonClientOptions, ResultClient, ThrowingClient } from './client
 import { resolveApiKey } from './internal/api-key.js';
 import { DEFAULT_TIMEOUT_MS } from './internal/call-context.js';
 import { createApiClient } from './internal/create-api-client.js';
+import { isNodesOwnFetch } from './internal/direct-dispatch.js';
 
 export const DEFAULT_CONTROL_PLANE_URL = 'https://api.hopx.dev';
 
@@ -38,6 +39,7 @@ export function createControlPlaneClient(
   return createApiClient<ControlPlanePaths>({
     baseUrl: (options.baseUrl ?? DEFAULT_CONTROL_PLANE_URL).replace(/\/+$/, ''),
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    direct: options.fetch === undefined && isNodesOwnFetch(globalThis.fetch),
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     maxRetries: options.maxRetries,
     log: options.log,

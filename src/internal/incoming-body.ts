@@ -103,7 +103,7 @@ export async function readWholeBody(response: Response, call: WatchedCall): Prom
 }
 
 /** The response, its body methods answered from `bytes` (the stream itself was consumed). */
-function alreadyRead(response: Response, bytes: Uint8Array): Response {
+export function alreadyRead(response: Response, bytes: Uint8Array): Response {
   let text: string | undefined;
   const textOf = () => {
     text ??= new TextDecoder().decode(bytes);
@@ -136,7 +136,7 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 }
 
 /** What a failure while reading the body is, typed: the caller's abort, the idle timeout, or a lost connection. */
-function bodyFailure(cause: unknown, response: Response, call: WatchedCall): HopxError {
+export function bodyFailure(cause: unknown, response: Pick<Response, 'status'>, call: WatchedCall): HopxError {
   const { context, requestId, timer } = call;
   if (context.signal?.aborted) return abortedError(context.operation, context.signal, context.operation);
   const init = { operation: context.operation, requestId, status: response.status };

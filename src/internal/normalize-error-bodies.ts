@@ -2,6 +2,7 @@
 // (`{ error, code?, request_id? }`), whatever the server or a gateway sent, with any credential it
 // echoed back redacted.
 import type { Middleware } from 'openapi-fetch';
+import { anyStatusResponse } from './any-status-response.js';
 import { normalizeErrorBody } from './error-body.js';
 
 /**
@@ -20,7 +21,11 @@ export function normalizeErrorBodies(secrets: () => readonly string[]): Middlewa
       const headers = new Headers(response.headers);
       headers.set('content-type', 'application/json');
       headers.delete('content-length');
-      return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
+      return anyStatusResponse(JSON.stringify(body), {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
     },
   };
 }

@@ -6,9 +6,16 @@ import type { LogHook } from '../client-types.js';
 import { abortedError, HopxConnectionError, HopxRedirectError, HopxTimeoutError } from '../errors.js';
 import { abortableSleep } from './abortable-sleep.js';
 import { type CallContext, contextOf } from './call-context.js';
+import {
+  BodyReadFailure,
+  currentDispatcher,
+  type DirectRequest,
+  directBody,
+  dispatchWhole,
+} from './direct-dispatch.js';
 import { followSignal } from './follow-signal.js';
 import { IdleTimer } from './idle-timer.js';
-import { readWholeBody, type WatchedCall, watchBody } from './incoming-body.js';
+import { bodyFailure, readWholeBody, type WatchedCall, watchBody } from './incoming-body.js';
 import { describeCause, sanitizedCause } from './network-failure.js';
 import { wireBody } from './outgoing-body.js';
 import { type AttemptOutcome, retryCannotHelp, retryDelayMs } from './retry-policy.js';
@@ -17,6 +24,8 @@ import { settleOnAbort } from './unheard-abort.js';
 
 export interface TransportConfig {
   fetch: typeof fetch;
+  /** `fetch` is Node's own: a call read whole may go straight to its dispatcher (direct-dispatch.ts). */
+  direct?: boolean | undefined;
   /** The client's defaults, for a request that carries no call context. */
   timeoutMs: number;
   maxRetries: number;
@@ -82,6 +91,10 @@ export function createTransport(config: TransportConfig): typeof fetch {
         ...(outgoing.streamed ? { duplex: 'half' } : {}),
       } as RequestInit;
       const call = { context, requestId, timer, connection, secrets: config.secrets, release };
+      const dispatcher =
+        config.direct && context.reads !== 'other' && !outgoing.streamed && directBody(outgoing.body)
+          ? currentDispatcher()
+          : undefined;
 
       log?.({
         type: 'request',
@@ -92,30 +105,51 @@ export function createTransport(config: TransportConfig): typeof fetch {
       });
       const started = now();
       let response: Response;
+      /** The head came but the body was cut: what to report if the call ends with this response. */
+      let bodyLost: BodyReadFailure | undefined;
       try {
-        // The attempt ends on its signal even when a fetch wrapper lost it (unheard-abort.ts).
-        response = await settleOnAbort(config.fetch(url, init), connection.signal, discard);
+        response = dispatcher
+          ? await dispatchWhole(
+              dispatcher,
+              url,
+              // directBody() let only these through.
+              {
+                method: original.method,
+                headers,
+                body: outgoing.body as DirectRequest['body'],
+                signal: connection.signal,
+              },
+              timer,
+            )
+          : // The attempt ends on its signal even when a fetch wrapper lost it (unheard-abort.ts).
+            await settleOnAbort(config.fetch(url, init), connection.signal, discard);
         timer.headArrived();
       } catch (cause) {
         timer.stop();
         release();
         if (callerSignal?.aborted) throw abortedError(operation, callerSignal, operation);
-        if (wasRedirected(cause)) {
-          const target = await whereRedirected(url, headers, config, callerSignal);
-          throw logged(redirectError(context, requestId, target.status, target.location, config), attempt);
+        if (!(cause instanceof BodyReadFailure)) {
+          if (wasRedirected(cause)) {
+            const target = await whereRedirected(url, headers, config, callerSignal);
+            throw logged(redirectError(context, requestId, target.status, target.location, config), attempt);
+          }
+          const error = timer.fired
+            ? new HopxTimeoutError(timer.describe(operation), { operation, requestId, cause })
+            : new HopxConnectionError(`${operation} failed: ${describeCause(cause, config.secrets())}`, {
+                operation,
+                requestId,
+                cause: sanitizedCause(cause, config.secrets()),
+              });
+          logged(error, attempt);
+          const delayMs = retryDelayMs({ kind: 'no-response', cause }, budget(), now(), random());
+          if (delayMs === undefined) throw error;
+          await waitThenRetry(attempt, error.message, delayMs);
+          continue;
         }
-        const error = timer.fired
-          ? new HopxTimeoutError(timer.describe(operation), { operation, requestId, cause })
-          : new HopxConnectionError(`${operation} failed: ${describeCause(cause, config.secrets())}`, {
-              operation,
-              requestId,
-              cause: sanitizedCause(cause, config.secrets()),
-            });
-        logged(error, attempt);
-        const delayMs = retryDelayMs({ kind: 'no-response', cause }, budget(), now(), random());
-        if (delayMs === undefined) throw error;
-        await waitThenRetry(attempt, error.message, delayMs);
-        continue;
+        // The head came, the body was cut. As on the fetch path, a status worth retrying is
+        // retried; a call that ends with this response reports the lost body.
+        bodyLost = cause;
+        response = cause.headOnly();
       }
       log?.({
         type: 'response',
@@ -158,13 +192,14 @@ export function createTransport(config: TransportConfig): typeof fetch {
       if (delayMs !== undefined) {
         // The error's own code can say that trying again cannot help (a sandbox without a desktop).
         const read = await readSmallErrorBody(response);
-        if (read.text !== undefined && retryCannotHelp(errorCodeOf(read.text))) return deliver(read.response, call);
+        if (read.text !== undefined && retryCannotHelp(errorCodeOf(read.text)))
+          return deliver(read.response, call, dispatcher !== undefined, bodyLost);
         release();
         discard(read.response);
         await waitThenRetry(attempt, `HTTP ${response.status}`, delayMs);
         continue;
       }
-      return deliver(response, call);
+      return deliver(response, call, dispatcher !== undefined, bodyLost);
     }
 
     function budget() {
@@ -188,8 +223,14 @@ export function createTransport(config: TransportConfig): typeof fetch {
  * error) is read here, under the idle timer; one read as it comes (a stream, a download, bytes)
  * is handed over watched by the timer as it is read.
  */
-async function deliver(response: Response, call: WatchedCall): Promise<Response> {
-  if (!response.body) {
+async function deliver(
+  response: Response,
+  call: WatchedCall,
+  readAlready: boolean,
+  bodyLost: BodyReadFailure | undefined,
+): Promise<Response> {
+  if (bodyLost) throw bodyFailure(bodyLost.cause, bodyLost, call);
+  if (readAlready || !response.body) {
     call.timer.stop();
     call.release();
     return response;
