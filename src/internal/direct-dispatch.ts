@@ -8,8 +8,6 @@
 //
 // Only where fetch is provably Node's own: a fetch replaced by a mocking library, a browser, Deno or
 // Bun, and a `fetch` passed to the client, keep the fetch path.
-import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate, inflateRaw } from 'node:zlib';
 import { anyStatusResponse } from './any-status-response.js';
 import type { IdleTimer } from './idle-timer.js';
 import { alreadyRead } from './incoming-body.js';
@@ -176,13 +174,24 @@ function headersOf(raw: Buffer[]): Headers {
   return headers;
 }
 
-const decoders: Record<string, (bytes: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
-  br: promisify(brotliDecompress),
-  // "deflate" is meant to be zlib-wrapped, but some servers send it raw: a zlib stream starts 0x?8.
-  deflate: (bytes) => (((bytes[0] ?? 0) & 0x0f) === 0x08 ? promisify(inflate)(bytes) : promisify(inflateRaw)(bytes)),
-};
+/** How each content coding is undone; zlib is loaded only when a body comes compressed (and never in a browser bundle). */
+async function decoderOf(coding: string): Promise<((bytes: Buffer) => Promise<Buffer>) | undefined> {
+  const zlib = await import('node:zlib');
+  const { promisify } = await import('node:util');
+  switch (coding) {
+    case 'gzip':
+    case 'x-gzip':
+      return promisify(zlib.gunzip);
+    case 'br':
+      return promisify(zlib.brotliDecompress);
+    case 'deflate':
+      // "deflate" is meant to be zlib-wrapped, but some servers send it raw: a zlib stream starts 0x?8.
+      return (bytes) =>
+        ((bytes[0] ?? 0) & 0x0f) === 0x08 ? promisify(zlib.inflate)(bytes) : promisify(zlib.inflateRaw)(bytes);
+    default:
+      return undefined;
+  }
+}
 
 /** The body as fetch would hand it over: decoded from each content coding, last applied first. */
 async function decode(bytes: Buffer, headers: Headers, method: string, status: number): Promise<Buffer> {
@@ -190,7 +199,7 @@ async function decode(bytes: Buffer, headers: Headers, method: string, status: n
   if (!codings || bytes.length === 0 || method === 'HEAD' || status === 204 || status === 304) return bytes;
   let decoded = bytes;
   for (const coding of codings.toLowerCase().split(',').reverse()) {
-    const decoder = decoders[coding.trim()];
+    const decoder = await decoderOf(coding.trim());
     // An unknown coding is handed over as it came, as fetch does.
     if (!decoder) return bytes;
     decoded = await decoder(decoded);
