@@ -6,10 +6,11 @@ import { createAgentClient, createControlPlaneClient } from '../dist/src/index.j
 import { startLocalHopx } from '../dist/src/local/index.js';
 import { startPrism } from '../scripts/prism.mjs';
 import { freePort, median, time } from './measure.mjs';
+import { comparedRow, limitRow } from './result-row.mjs';
 
 export async function localHopx() {
   const rows = [];
-  const report = (what, value, target, ok) => rows.push({ what, measured: value, target, ok: ok ? 'yes' : 'NO' });
+  const area = 'local HopX';
 
   // 1. Ready: from the call to a Control Plane that answers.
   const starts = [];
@@ -21,7 +22,15 @@ export async function localHopx() {
     await local.close();
   }
   const startMs = median(starts);
-  report('startLocalHopx() until it answers', `${startMs.toFixed(0)} ms`, '< 500 ms', startMs < 500);
+  rows.push(
+    limitRow({
+      area,
+      measure: 'ready: startLocalHopx() until /health answers',
+      value: startMs,
+      unit: 'ms',
+      below: 500,
+    }),
+  );
 
   const local = await startLocalHopx();
   const hopx = createControlPlaneClient({ apiKey: local.apiKey, baseUrl: local.url, throwOnError: true });
@@ -37,7 +46,7 @@ export async function localHopx() {
       await hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id: value.id } } });
     }
     const createMs = median(creates);
-    report('POST /v1/sandboxes', `${createMs.toFixed(1)} ms`, '< 50 ms', createMs < 50);
+    rows.push(limitRow({ area, measure: 'POST /v1/sandboxes', value: createMs, unit: 'ms', below: 50 }));
 
     // 3. /execute of a one-liner against spawning the same python3 directly.
     const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
@@ -69,12 +78,17 @@ export async function localHopx() {
       directs.push((await time(direct)).ms);
       apis.push((await time(viaApi)).ms);
     }
-    const ratio = median(apis) / median(directs);
-    report(
-      `POST /execute print(6*7) (${local.isolation.mode} mode)`,
-      `${median(apis).toFixed(1)} ms = ${ratio.toFixed(2)}x python3 -c (${median(directs).toFixed(1)} ms)`,
-      '<= 1.5x',
-      ratio <= 1.5,
+    rows.push(
+      comparedRow({
+        area,
+        measure: `POST /execute print(6*7) (${local.isolation.mode} isolation), at most 1.5x the cost of python3 -c`,
+        value: median(apis),
+        unit: 'ms',
+        baseline: 'python3 -c',
+        baselineValue: median(directs),
+        higherIsBetter: false,
+        minRatio: 1 / 1.5,
+      }),
     );
     await hopx.DELETE('/v1/sandboxes/{id}', { params: { path: { id: sandbox.id } } });
 
@@ -85,11 +99,15 @@ export async function localHopx() {
       ),
     );
     const failed = burst.filter((r) => r.status === 'rejected');
-    report(
-      '100 sandboxes created concurrently',
-      `${100 - failed.length} created in ${burstMs.toFixed(0)} ms${failed.length ? `, first error: ${failed[0].reason.message}` : ''}`,
-      'no error',
-      failed.length === 0,
+    if (failed.length) console.error(`100 concurrent creates, first error: ${failed[0].reason.message}`);
+    rows.push(
+      limitRow({
+        area,
+        measure: `100 sandboxes created at once (all done in ${burstMs.toFixed(0)} ms)`,
+        value: failed.length,
+        unit: 'failed',
+        below: 1,
+      }),
     );
     await local.reset();
 
@@ -112,12 +130,17 @@ export async function localHopx() {
           );
         perCall[name] = median(samples);
       }
-      const speed = perCall.Prism / perCall['local HopX'];
-      report(
-        'GET /v1/templates, local HopX against Prism',
-        `${(perCall['local HopX'] * 1000).toFixed(0)} µs vs ${(perCall.Prism * 1000).toFixed(0)} µs (${speed.toFixed(2)}x as fast)`,
-        '>= 1x',
-        speed >= 1,
+      rows.push(
+        comparedRow({
+          area,
+          measure: 'GET /v1/templates through the typed client',
+          value: perCall['local HopX'] * 1000,
+          unit: 'µs/call',
+          baseline: 'Prism',
+          baselineValue: perCall.Prism * 1000,
+          higherIsBetter: false,
+          minRatio: 1,
+        }),
       );
     } finally {
       await prism.stop();
@@ -125,7 +148,5 @@ export async function localHopx() {
   } finally {
     await local.close();
   }
-  console.log(`\nThe local HopX (isolation: ${local.isolation.mode})`);
-  console.table(rows);
-  return { rows, ok: rows.every((r) => r.ok === 'yes') };
+  return rows;
 }

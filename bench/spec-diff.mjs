@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { diffSpecs } from '../dist/src/spec-diff/diff-specs.js';
 import { median, time } from './measure.mjs';
+import { limitRow } from './result-row.mjs';
 
 export async function specDiff() {
   const base = JSON.parse(readFileSync(new URL('../releases/0.1.0/openapi.json', import.meta.url), 'utf8'));
@@ -14,16 +15,13 @@ export async function specDiff() {
     runs.push(ms);
     changes = value;
   }
-  const ms = median(runs);
-  const ok = ms < 1000;
-  console.log('\nnpm run diff, whole spec (releases/0.1.0 against generated/openapi.json)');
-  console.table([
-    {
-      what: `${Object.keys(head.paths).length} paths, ${changes.length} changes found`,
-      'median ms': ms.toFixed(0),
-      target: '< 1000 ms',
-      ok: ok ? 'yes' : 'NO',
-    },
-  ]);
-  return ok;
+  return [
+    limitRow({
+      area: 'spec diff',
+      measure: `npm run diff, whole spec: ${Object.keys(head.paths).length} paths, ${changes.length} changes found`,
+      value: median(runs),
+      unit: 'ms',
+      below: 1000,
+    }),
+  ];
 }
