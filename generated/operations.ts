@@ -142,3 +142,48 @@ export const socketFinalMessage = {
   '/terminal': 'exit',
   '/files/watch': undefined,
 } as const satisfies Record<keyof SocketProtocols, string | undefined>;
+
+type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array';
+/** What a field of a message may hold: a JSON type (`?` when the field is optional), or one of some strings. */
+export type SocketField = JsonType | `?${JsonType}` | { enum: readonly string[]; optional?: true };
+
+/**
+ * The server messages a session delivers on each route, by `type`, with what each field may hold
+ * (from their schemas; the `error` message is not here: it ends a session). A message of another
+ * type, or with a field of another type, is not one the spec describes.
+ */
+export const socketServerMessages = {
+  '/execute/stream': {
+    stdout: { data: 'string', timestamp: '?string' },
+    stderr: { data: 'string', timestamp: '?string' },
+    result: { exit_code: 'integer', execution_time: '?number', timestamp: '?string' },
+    complete: { success: 'boolean' },
+  },
+  '/commands/stream': {
+    stdout: { data: 'string', timestamp: '?string' },
+    stderr: { data: 'string', timestamp: '?string' },
+    exit: { exit_code: '?integer', timestamp: '?string' },
+    complete: { success: 'boolean' },
+  },
+  '/stream': {
+    stdout: { data: 'string', timestamp: '?string' },
+    stderr: { data: 'string', timestamp: '?string' },
+    display: { output: '?object', timestamp: '?string' },
+    result: { exit_code: 'integer', execution_time: '?number', timestamp: '?string' },
+    complete: { success: 'boolean' },
+  },
+  '/stream/ipython': {
+    stdout: { data: 'string', timestamp: '?string' },
+    stderr: { data: 'string', timestamp: '?string' },
+    display: { output: '?object', timestamp: '?string' },
+    result: { exit_code: 'integer', execution_time: '?number', timestamp: '?string' },
+    complete: { success: 'boolean' },
+  },
+  '/terminal': {
+    output: { data: '?string' },
+    exit: { code: '?integer', exitCode: '?integer' },
+  },
+  '/files/watch': {
+    change: { path: 'string', event: { enum: ['created', 'modified', 'deleted', 'renamed'] }, timestamp: 'string' },
+  },
+} as const satisfies { [P in keyof SocketProtocols]: Record<string, Record<string, SocketField>> };

@@ -131,6 +131,7 @@ function operationFacts(spec) {
       `  ${quote(s.path)}: { client: Schemas[${quote(s.name(s.client))}]; server: Exclude<Schemas[${quote(s.name(s.server))}], { type: 'error' }> };`,
   );
   const finals = sockets.map((s) => `  ${quote(s.path)}: ${s.final ? quote(s.final) : 'undefined'},`);
+  const shapes = sockets.map((s) => `  ${quote(s.path)}: {\n${serverMessageShapes(spec, s.name(s.server))}\n  },`);
   return `import type { components } from './schema.js';
 
 type Schemas = components['schemas'];
@@ -162,7 +163,63 @@ ${protocols.join('\n')}
 export const socketFinalMessage = {
 ${finals.join('\n')}
 } as const satisfies Record<keyof SocketProtocols, string | undefined>;
+
+type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array';
+/** What a field of a message may hold: a JSON type (\`?\` when the field is optional), or one of some strings. */
+export type SocketField = JsonType | \`?\${JsonType}\` | { enum: readonly string[]; optional?: true };
+
+/**
+ * The server messages a session delivers on each route, by \`type\`, with what each field may hold
+ * (from their schemas; the \`error\` message is not here: it ends a session). A message of another
+ * type, or with a field of another type, is not one the spec describes.
+ */
+export const socketServerMessages = {
+${shapes.join('\n')}
+} as const satisfies { [P in keyof SocketProtocols]: Record<string, Record<string, SocketField>> };
 `;
+}
+
+/**
+ * The \`type\` and fields of each message of the server message schema \`name\` (a oneOf of message
+ * schemas, each with a \`type\` const), as TypeScript object members. A field is described by its JSON
+ * type only (nested objects are not looked into, formats not checked); a schema this cannot describe
+ * stops the generation rather than being let through unchecked.
+ */
+function serverMessageShapes(spec, name) {
+  const schemas = spec.components.schemas;
+  const resolve = (schema) => (schema.$ref ? schemas[schema.$ref.replace('#/components/schemas/', '')] : schema);
+  const root = resolve({ $ref: `#/components/schemas/${name}` });
+  const members = [];
+  for (const branch of root.oneOf ?? [root]) {
+    const message = resolve(branch);
+    const type = message.properties?.type?.const;
+    if (typeof type !== 'string') throw new Error(`${name}: a message without a type const`);
+    if (type === 'error') continue;
+    const required = new Set(message.required ?? []);
+    const fields = Object.entries(message.properties)
+      .filter(([field]) => field !== 'type')
+      .map(([field, schema]) => {
+        const kind = fieldKind(resolve(schema), `${name}.${type}.${field}`);
+        const optional = !required.has(field);
+        const value =
+          typeof kind === 'string'
+            ? quote(`${optional ? '?' : ''}${kind}`)
+            : `{ enum: [${kind.map(quote).join(', ')}]${optional ? ', optional: true' : ''} }`;
+        return `${/^[A-Za-z_$][\w$]*$/.test(field) ? field : quote(field)}: ${value}`;
+      });
+    members.push(`    ${/^[A-Za-z_$][\w$]*$/.test(type) ? type : quote(type)}: { ${fields.join(', ')} },`);
+  }
+  return members.join('\n');
+}
+
+/** A field schema's JSON type, or its strings when it is a closed enum. */
+function fieldKind(schema, where) {
+  if (schema.type === 'string' && Array.isArray(schema.enum)) return schema.enum;
+  if (['string', 'number', 'integer', 'boolean', 'object', 'array'].includes(schema.type)) return schema.type;
+  // An open set (anyOf: known strings, any string) is a string.
+  const branches = schema.anyOf ?? schema.oneOf;
+  if (Array.isArray(branches) && branches.every((b) => b.type === 'string')) return 'string';
+  throw new Error(`${where}: no JSON type to check a WebSocket message field against`);
 }
 
 function quote(text) {

@@ -2,8 +2,9 @@
 //
 // Every frame is queued as it arrives and handed out in order: awaiting one `message` event per
 // `next()` (what the official SDK does) drops frames that arrive in the same read. Nothing is
-// swallowed: a malformed frame, a server `error` message, an unexpected close, an idle server or a
-// refused upgrade ends the iteration with a typed error. The socket closes when the caller stops.
+// swallowed: a malformed frame, a message the route's schemas do not describe (another type, a field
+// of another type), a server `error` message, an unexpected close, an idle server or a refused
+// upgrade ends the iteration with a typed error. The socket closes when the caller stops.
 import { type SocketProtocols, socketFinalMessage } from '../../generated/operations.js';
 import type { AgentClient, ThrowingAgentClient } from '../agent-client.js';
 import type { WebSocketPath } from '../api-paths.js';
@@ -18,6 +19,7 @@ import {
   HopxTimeoutError,
 } from '../errors.js';
 import { agentConnectionOf } from '../internal/agent-connection.js';
+import { serverMessageMismatch } from './server-messages.js';
 import { openRawSocket, type RawSocket } from './websocket-adapter.js';
 
 export type { SocketProtocols };
@@ -269,12 +271,21 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
       );
     }
     if (type === 'error') {
-      const { error, code } = message as { error?: unknown; code?: string };
+      // Its fields are read as loosely as an HTTP error body's: a code that is not a string is no code.
+      const { error, code } = message as { error?: unknown; code?: unknown };
       return this.fail(
         new HopxStreamError(
-          `${this.operation}: ${typeof error === 'string' ? error : 'the server reported an error'}`,
-          { operation: this.operation, code },
+          `${this.operation}: ${typeof error === 'string' && error ? error : 'the server reported an error'}`,
+          { operation: this.operation, code: typeof code === 'string' && code ? code : undefined },
         ),
+      );
+    }
+    const mismatch = serverMessageMismatch(this.path, type, message as Record<string, unknown>);
+    if (mismatch) {
+      return this.fail(
+        new HopxResponseFormatError(`${this.operation}: ${mismatch} (${text.slice(0, 60)})`, {
+          operation: this.operation,
+        }),
       );
     }
     this.deliver(message as ServerMessage<P>);

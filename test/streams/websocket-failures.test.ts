@@ -239,6 +239,98 @@ describe('unexpected close', () => {
   });
 });
 
+// Counterexamples found by the property tests (test/unit/properties/websocket-messages.test.ts):
+// these were delivered as they came, typed as the route's messages they were not.
+describe('messages the route does not send', () => {
+  it.each([
+    ['a type the route does not have', '{"type":"progress","percent":50}', 'of type "progress"'],
+    ['a type named like what every object inherits', '{"type":"constructor","data":""}', 'of type "constructor"'],
+    ['__proto__ as the type', '{"type":"__proto__"}', 'of type "__proto__"'],
+    ['stdout whose data is a number', '{"type":"stdout","data":5}', '"stdout" message whose data is not a string'],
+    ['stdout without data', '{"type":"stdout"}', '"stdout" message whose data is missing'],
+    ['a result whose exit code is not an integer', '{"type":"result","exit_code":1.5}', 'exit_code is not an integer'],
+    ['complete whose success is a string', '{"type":"complete","success":"true"}', 'success is not a boolean'],
+  ])('%s is HopxResponseFormatError after the messages before it', async (_what, frame, says) => {
+    server = await startStreamServer({
+      async socket(ctx) {
+        await ctx.nextMessage();
+        ctx.send(stdout('before\n'));
+        ctx.raw(frame);
+        ctx.send({ type: 'complete', success: true });
+      },
+    });
+    const { items, error } = await drain(await streamExecution(agent(), { code: 'print(1)' }));
+    expect(items).toEqual([stdout('before\n')]);
+    expect(error).toBeInstanceOf(HopxResponseFormatError);
+    expect((error as HopxResponseFormatError).message).toContain(says);
+    expect((error as HopxResponseFormatError).operation).toBe('WebSocket /execute/stream');
+  });
+
+  it('runCode rejects on stdout whose data is not a string, instead of printing "5"', async () => {
+    server = await startStreamServer({
+      async socket(ctx) {
+        await ctx.nextMessage();
+        ctx.raw('{"type":"stdout","data":5}');
+        ctx.send({ type: 'complete', success: true });
+      },
+    });
+    const chunks: unknown[] = [];
+    const error = await runCode(agent(), { code: 'print(5)' }, { onStdout: (d) => chunks.push(d) }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HopxResponseFormatError);
+    expect(chunks).toEqual([]);
+  });
+
+  it('openTerminal: an exit code that is not a number rejects exitCode instead of resolving to it', async () => {
+    server = await startStreamServer({
+      async socket(ctx) {
+        await ctx.nextMessage();
+        ctx.send({ type: 'output', data: 'bye\r\n' });
+        ctx.raw('{"type":"exit","code":"0"}');
+      },
+    });
+    const terminal = await openTerminal(agent(), { cols: 80, rows: 24 });
+    await expect(terminal.exitCode).rejects.toBeInstanceOf(HopxResponseFormatError);
+    const { items, error } = await drain(terminal.output);
+    expect(items).toEqual(['bye\r\n']);
+    expect(error).toBeInstanceOf(HopxResponseFormatError);
+  });
+
+  it('watchFiles: a change with an event the spec does not list is HopxResponseFormatError', async () => {
+    server = await startStreamServer({
+      async socket(ctx) {
+        await ctx.nextMessage();
+        ctx.raw(JSON.stringify({ type: 'change', path: '/workspace/a', event: 'attrib', timestamp: at }));
+      },
+    });
+    const { items, error } = await drain(await watchFiles(agent()));
+    expect(items).toEqual([]);
+    expect(error).toBeInstanceOf(HopxResponseFormatError);
+    expect((error as HopxResponseFormatError).message).toContain(
+      'event is not one of created, modified, deleted, renamed',
+    );
+  });
+
+  it.each([
+    ['an array', '[]'],
+    ['an object', '{"toString":1}'],
+    ['a number', '404'],
+    ['empty', '""'],
+  ])('an `error` message whose code is %s is HopxStreamError without a code', async (_what, code) => {
+    server = await startStreamServer({
+      async socket(ctx) {
+        await ctx.nextMessage();
+        ctx.raw(`{"type":"error","error":"it broke","code":${code}}`);
+      },
+    });
+    const { error } = await drain(await streamExecution(agent(), { code: 'print(1)' }));
+    expect(error).toBeInstanceOf(HopxStreamError);
+    expect((error as HopxStreamError).code).toBeUndefined();
+    expect((error as HopxStreamError).message).toContain('it broke');
+  });
+});
+
 describe('malformed frames', () => {
   it('a non-JSON frame is HopxResponseFormatError, after the valid frames before it; the client closes with 1002', async () => {
     const closes: SeenClose[] = [];
