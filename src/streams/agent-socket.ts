@@ -19,7 +19,7 @@ import {
   HopxTimeoutError,
 } from '../errors.js';
 import { agentConnectionOf } from '../internal/agent-connection.js';
-import { serverMessageMismatch } from './server-messages.js';
+import { knowsMessageType, serverMessageMismatch } from './server-messages.js';
 import { openRawSocket, type RawSocket } from './websocket-adapter.js';
 
 export type { SocketProtocols };
@@ -280,6 +280,9 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
         ),
       );
     }
+    // A type this version does not know is passed over: the platform adds message types as it
+    // adds enum values, and a client built before one must keep working. One it knows must be whole.
+    if (!knowsMessageType(this.path, type)) return;
     const mismatch = serverMessageMismatch(this.path, type, message as Record<string, unknown>);
     if (mismatch) {
       return this.fail(

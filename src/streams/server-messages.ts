@@ -1,7 +1,7 @@
 // Whether a server message is one its route's spec describes, before a session hands it over: a
-// caller's code is typed against the message schemas (`message.data` is a string), so a message of
-// another type or with a field of another type must end the session with an error instead of
-// reaching that code. The table comes from the schemas (generated/operations.ts); formats are not
+// caller's code is typed against the message schemas (`message.data` is a string), so a message
+// with a field of another type must end the session with an error instead of reaching that code.
+// A message of a type the spec does not know is not handed over at all (see agent-socket.ts). The table comes from the schemas (generated/operations.ts); formats are not
 // checked, and objects are not looked into.
 import { type SocketField, socketServerMessages } from '../../generated/operations.js';
 
@@ -15,6 +15,11 @@ const byRoute = new Map<string, Map<string, Fields>>(
     new Map(Object.entries(types).map(([type, fields]) => [type, Object.entries(fields) as Fields])),
   ]),
 );
+
+/** Whether `type` is one of the messages the route `path` sends, as far as this version of the spec knows. */
+export function knowsMessageType(path: string, type: string): boolean {
+  return byRoute.get(path)?.has(type) === true;
+}
 
 /** What is wrong with `message` (of type `type`) on the route `path`, or undefined when nothing is. */
 export function serverMessageMismatch(
