@@ -5,6 +5,7 @@ import { callOverhead } from './call-overhead.mjs';
 import { localHopx } from './local-hopx.mjs';
 import { machine, machineLine, markdownTable, readableRows } from './results-table.mjs';
 import { specDiff } from './spec-diff.mjs';
+import { sseThroughput } from './sse.mjs';
 
 const benchmarks = {
   'typed call': callOverhead,
