@@ -9,7 +9,7 @@ import { sseThroughput } from './sse.mjs';
 
 const benchmarks = {
   'typed call': callOverhead,
-  'file transfers': uploadMemory,
+  SSE: sseThroughput,
   'local HopX': localHopx,
   'spec diff': specDiff,
 };
