@@ -214,6 +214,11 @@ export function openEventStream<T>(
   const iterator: AsyncIterableIterator<ServerSentEvent<T>> = {
     next() {
       if (waiting) return waiting.then(iterator.next, iterator.next);
+      // An abort ends the stream at once: the rest of a chunk already read is not handed out.
+      if (!ended && signal.aborted && !closer.signal.aborted) {
+        finish();
+        return Promise.reject(aborted(signal, name));
+      }
       let event: ServerSentEvent<T> | undefined;
       try {
         event = takeOrFinish();
