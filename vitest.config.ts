@@ -48,6 +48,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'soak',
+          // Thousands of calls and hundreds of streams through scripted faults, then leak checks
+          // (handles, timers, listeners, heap): each file runs in its own process, so its counts are its own.
+          include: ['test/soak/**/*.test.ts'],
+          // heapUsedAfterGc() collects garbage before it measures (test/soak/process-resources.ts).
+          execArgv: ['--expose-gc'],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'browser-and-first-run',
           // Headless Chromium, npm start, npm pack: the slow end-to-end group.
           include: ['test/browser/**/*.test.ts', 'test/docs/**/*.test.ts', 'test/first-run/**/*.test.ts'],
