@@ -1,8 +1,9 @@
 // Bad input to uploads and downloads, each a clear typed error: a path the agent refuses (403
-// PATH_NOT_ALLOWED), a missing local file, a directory given as a file, an unreadable file, a
-// download target in a folder that does not exist, a file the agent does not have (404).
+// PATH_NOT_ALLOWED), a missing local file, a directory given as a file, an unreadable file, a local
+// file cut short while it is sent, a download target in a folder that does not exist, a file the
+// agent does not have (404).
 
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localFileError } from '../../src/files/local-file.js';
@@ -18,7 +19,7 @@ import {
   PermissionDeniedError,
   uploadFile,
 } from '../../src/index.js';
-import { type ScriptedServer, sendJson, startScriptedServer } from '../support/scripted-server.js';
+import { type ScriptedServer, sendJson, startRawServer, startScriptedServer } from '../support/scripted-server.js';
 import { AGENT_TOKEN, SANDBOX_ID, tempDir } from './transfer-support.js';
 
 const FORBIDDEN = {
@@ -127,6 +128,37 @@ describe('uploadFile from a local file that cannot be used: HopxLocalFileError, 
     expect(error.reason).toBe('permission-denied');
     expect(error.path).toBe('/data/locked.bin');
     expect(error.message).toBe('Local file /data/locked.bin cannot be read (permission denied)');
+  });
+});
+
+describe('uploadFile from a local file that changes while it is sent', () => {
+  it('a file cut short once the upload began: the upload fails naming the file', async () => {
+    const MiB = 1024 * 1024;
+    const local = join(temp.dir, 'growing-log.bin');
+    // Far more than the socket buffers hold: the client cannot have read it all when it is cut.
+    await writeFile(local, new Uint8Array(32 * MiB).fill(7));
+    let received = 0;
+    const raw = await startRawServer((req, res) => {
+      req.once('data', () => void truncate(local, MiB));
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+      });
+      req.on('error', () => {});
+      req.on('end', () => sendJson(res, 200, { success: true, path: '/workspace/log.bin' }));
+    });
+    try {
+      const agent = createAgentClient({
+        sandbox: { id: SANDBOX_ID, public_host: raw.url, auth_token: AGENT_TOKEN },
+        maxRetries: 0,
+      });
+      const error = await uploadFile(agent, '/workspace/log.bin', local).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toContain(local);
+      expect((error as Error).message).toContain('changed while being sent');
+      expect(received).toBeLessThan(32 * MiB);
+    } finally {
+      await raw.close();
+    }
   });
 });
 
