@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { callOverhead } from './call-overhead.mjs';
 import { localHopx } from './local-hopx.mjs';
+import { fileTransfers } from './files.mjs';
 import { machine, machineLine, markdownTable, readableRows } from './results-table.mjs';
 import { specDiff } from './spec-diff.mjs';
 import { sseThroughput } from './sse.mjs';
@@ -10,6 +11,7 @@ import { sseThroughput } from './sse.mjs';
 const benchmarks = {
   'typed call': callOverhead,
   SSE: sseThroughput,
+  files: fileTransfers,
   'local HopX': localHopx,
   'spec diff': specDiff,
 };
