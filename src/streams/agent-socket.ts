@@ -19,7 +19,7 @@ import {
   HopxTimeoutError,
 } from '../errors.js';
 import { agentConnectionOf } from '../internal/agent-connection.js';
-import { knowsMessageType, serverMessageMismatch } from './server-messages.js';
+import { type MessageRules, messageRulesOf, mismatchOf } from './server-messages.js';
 import { openRawSocket, type RawSocket } from './websocket-adapter.js';
 
 export type { SocketProtocols };
@@ -53,7 +53,9 @@ const RESUME_AT = 1_000;
 
 export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<ServerMessage<P>> {
   private raw: RawSocket | undefined;
-  private queue: ServerMessage<P>[] = [];
+  // Handed-out slots are cleared: a message kept alive here until the next compaction survives
+  // garbage collections, and copying it cost a flood more than parsing it.
+  private queue: (ServerMessage<P> | undefined)[] = [];
   private head = 0;
   private finished = false;
   private failure: HopxError | undefined;
@@ -61,6 +63,17 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
   private failWaiter: ((error: HopxError) => void) | undefined;
   private paused = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** performance.now() (a clock that never jumps) at the last frame: the idle timer checks it when it fires. */
+  private lastHeard = 0;
+  private stampQueued = false;
+  private readonly stamp = () => {
+    this.stampQueued = false;
+    this.lastHeard = performance.now();
+  };
+  /** The route's last message (`complete`, `exit`), after which the client closes. */
+  private readonly finalType: string | undefined;
+  /** The route's message types and their fields (server-messages.ts). */
+  private readonly rules: ReadonlyMap<string, MessageRules>;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private awaitingPong = false;
   private readonly onAbort = () => {
@@ -75,7 +88,10 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     readonly path: P,
     private readonly operation: string,
     private readonly options: AgentSocketOptions & { idleTimeout: number },
-  ) {}
+  ) {
+    this.finalType = socketFinalMessage[path];
+    this.rules = messageRulesOf(path);
+  }
 
   /** Opens a session on `path` of the agent client's sandbox, authenticated with its token. */
   static async open<P extends SocketPath>(
@@ -198,7 +214,8 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
 
   next(): Promise<IteratorResult<ServerMessage<P>>> {
     if (this.head < this.queue.length) {
-      const value = this.queue[this.head++] as ServerMessage<P>;
+      const value = this.queue[this.head] as ServerMessage<P>;
+      this.queue[this.head++] = undefined;
       this.compact();
       return Promise.resolve({ done: false, value });
     }
@@ -225,7 +242,7 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
 
   private started() {
     this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.touch();
+    this.armIdleTimer();
     const every = this.options.pingInterval ?? 20_000;
     if (every > 0) {
       this.pingTimer = setInterval(() => {
@@ -248,12 +265,20 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
 
   private received(text: string) {
     if (this.finished) return;
-    this.touch();
-    if (text.trim() === '') return; // blank frames are the agent's keepalives
+    // The idle timer is not re-armed per frame (for 100,000 frames a second that cost more than
+    // parsing them): the time of the last frame is noted, and the timer reads it when it fires.
+    // Even the clock is read once per batch of frames (those of one network read, delivered in one
+    // go), in a microtask after them.
+    if (!this.stampQueued) {
+      this.stampQueued = true;
+      queueMicrotask(this.stamp);
+    }
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch (cause) {
+      // Blank frames are the agent's keepalives (checked only here: JSON.parse refuses them anyway).
+      if (text.trim() === '') return;
       return this.fail(
         new HopxResponseFormatError(
           `${this.operation}: a frame is not JSON (starts with ${JSON.stringify(text.slice(0, 60))})`,
@@ -282,8 +307,9 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     }
     // A type this version does not know is passed over: the platform adds message types as it
     // adds enum values, and a client built before one must keep working. One it knows must be whole.
-    if (!knowsMessageType(this.path, type)) return;
-    const mismatch = serverMessageMismatch(this.path, type, message as Record<string, unknown>);
+    const rules = this.rules.get(type);
+    if (!rules) return;
+    const mismatch = mismatchOf(type, rules, message as Record<string, unknown>);
     if (mismatch) {
       return this.fail(
         new HopxResponseFormatError(`${this.operation}: ${mismatch} (${text.slice(0, 60)})`, {
@@ -292,7 +318,7 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
       );
     }
     this.deliver(message as ServerMessage<P>);
-    if (type === socketFinalMessage[this.path]) {
+    if (type === this.finalType) {
       // The protocol is done: the client closes, as the official SDKs do.
       this.stopTimers();
       this.finished = true;
@@ -323,7 +349,7 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
       this.paused = false;
       this.awaitingPong = false;
       this.raw?.resume?.();
-      if (!this.finished) this.touch();
+      if (!this.finished) this.armIdleTimer();
     }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -360,18 +386,29 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     }
   }
 
-  private touch() {
+  /** Starts counting the idle timeout from now (at the start, and when reading resumes). */
+  private armIdleTimer() {
     clearTimeout(this.idleTimer);
-    if (this.paused) return; // frames already read still arrive after pause(); the silence is ours
-    this.idleTimer = setTimeout(() => {
-      this.raw?.terminate();
-      this.fail(
-        new HopxTimeoutError(`${this.operation}: no message for ${this.options.idleTimeout} ms`, {
-          operation: this.operation,
-        }),
-      );
-    }, this.options.idleTimeout);
+    this.lastHeard = performance.now();
+    this.idleTimer = setTimeout(this.idleCheck, this.options.idleTimeout);
   }
+
+  /** The idle timer fired: fail if nothing came since, else wait for what is left of the timeout. */
+  private readonly idleCheck = () => {
+    this.idleTimer = undefined;
+    if (this.finished || this.paused) return; // a pause disarms it; resuming arms it again
+    const left = this.lastHeard + this.options.idleTimeout - performance.now();
+    if (left > 0) {
+      this.idleTimer = setTimeout(this.idleCheck, left);
+      return;
+    }
+    this.raw?.terminate();
+    this.fail(
+      new HopxTimeoutError(`${this.operation}: no message for ${this.options.idleTimeout} ms`, {
+        operation: this.operation,
+      }),
+    );
+  };
 
   private stopTimers() {
     clearTimeout(this.idleTimer);
