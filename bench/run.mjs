@@ -2,8 +2,8 @@
 // table, writes bench/results.json and puts the table in the README between its bench markers.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { callOverhead } from './call-overhead.mjs';
-import { localHopx } from './local-hopx.mjs';
 import { fileTransfers } from './files.mjs';
+import { localHopx } from './local-hopx.mjs';
 import { machine, machineLine, markdownTable, readableRows } from './results-table.mjs';
 import { specDiff } from './spec-diff.mjs';
 import { sseThroughput } from './sse.mjs';
