@@ -7,10 +7,12 @@ import { localHopx } from './local-hopx.mjs';
 import { machine, machineLine, markdownTable, readableRows } from './results-table.mjs';
 import { specDiff } from './spec-diff.mjs';
 import { sseThroughput } from './sse.mjs';
+import { websocketThroughput } from './websocket.mjs';
 
 const benchmarks = {
   'typed call': callOverhead,
   SSE: sseThroughput,
+  WebSocket: websocketThroughput,
   files: fileTransfers,
   'local HopX': localHopx,
   'spec diff': specDiff,
