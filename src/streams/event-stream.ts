@@ -70,6 +70,7 @@ export function openEventStream<T>(
   isLast: (data: T) => boolean = () => false,
 ): EventStream<T> {
   const closer = new AbortController();
+  const callerSignal = options.signal;
   const signal = options.signal ? AbortSignal.any([options.signal, closer.signal]) : closer.signal;
   const idleMs = options.idleTimeout ?? DEFAULT_IDLE_MS;
   const maxReconnects = options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
@@ -215,7 +216,8 @@ export function openEventStream<T>(
     next() {
       if (waiting) return waiting.then(iterator.next, iterator.next);
       // An abort ends the stream at once: the rest of a chunk already read is not handed out.
-      if (!ended && signal.aborted && !closer.signal.aborted) {
+      // (Only the caller's signal is read: close() has ended the stream already.)
+      if (callerSignal?.aborted && !ended) {
         finish();
         return Promise.reject(aborted(signal, name));
       }
