@@ -16,7 +16,7 @@ import { comparedRow, limitRow } from './result-row.mjs';
 
 const MiB = 1024 * 1024;
 const SIZES_MIB = [128, 512];
-const ROUNDS = 3;
+const ROUNDS = 5;
 const RSS_LIMIT_MIB = 96;
 const BASELINE = {
   upload: 'fetch, multipart body streamed from the file',
