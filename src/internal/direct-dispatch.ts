@@ -12,7 +12,7 @@ import { anyStatusResponse } from './any-status-response.js';
 import type { IdleTimer } from './idle-timer.js';
 import { alreadyRead } from './incoming-body.js';
 
-/** The part of undici's Dispatcher used here (the handler API of undici 6 and 7). */
+/** The part of undici's Dispatcher used here (undici 6's handler interface). */
 interface Dispatcher {
   dispatch(options: DispatchOptions, handler: DispatchHandler): boolean;
 }
@@ -68,7 +68,9 @@ export function isNodesOwnFetch(fetch: unknown): boolean {
   return (
     typeof fetch === 'function' &&
     typeof process !== 'undefined' &&
-    Number(process.versions?.undici?.split('.')[0]) <= 7 &&
+    // The handler interface used here is undici 6's, the one tried (Node 20 and 22 ship it); a Node
+    // with another undici keeps the fetch path until it is tried there.
+    Number(process.versions?.undici?.split('.')[0]) === 6 &&
     Function.prototype.toString.call(fetch).includes('internal/deps/undici')
   );
 }
