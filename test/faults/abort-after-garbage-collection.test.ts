@@ -3,14 +3,10 @@
 // lives; the transport used to drop that object once the head arrived, so a long event stream
 // could no longer be closed once a collection had run (found by the conformance run, which closed
 // its event stream after a minute of other work, and hung).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createControlPlaneClient, HopxAbortError, HopxTimeoutError, streamSandboxEvents } from '../../src/index.js';
+import { collectGarbage, within } from '../support/garbage-collection.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
 let server: ScriptedServer;
@@ -22,21 +18,6 @@ const stalledStream = () =>
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(': open\n\n');
   });
-
-async function collectGarbage(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Settles with what `pending` settled with, or 'still waiting' after `ms`. */
-function within<T>(pending: Promise<T>, ms: number): Promise<T | 'still waiting'> {
-  return Promise.race([
-    pending,
-    new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms)),
-  ]);
-}
 
 describe('after garbage collection', () => {
   it("the caller's signal ends a body that waits for data", async () => {

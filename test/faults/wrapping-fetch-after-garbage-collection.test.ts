@@ -4,14 +4,10 @@
 // (nodejs/undici#4068): the wrapper's Request is garbage once it was handed on, so the attempt's
 // abort no longer reached the real fetch and the call waited for ever (found by the soak test,
 // whose scripted fetch was such a wrapper: a stalled call never timed out).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createControlPlaneClient, HopxAbortError, HopxTimeoutError, streamSandboxEvents } from '../../src/index.js';
+import { collectGarbage, within } from '../support/garbage-collection.js';
 import { type RawServer, startRawServer } from '../support/scripted-server.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const apiKey = 'hopx_live_a1b2c3d4e5f6.c29tZS1zZWNyZXQ';
 let server: RawServer;
@@ -36,22 +32,6 @@ const stalledStreamServer = () =>
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(': open\n\n');
   });
-
-/** Collects garbage while `pending` is waiting. */
-async function collectGarbage(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Settles with what `pending` settled with, or 'still waiting' after `ms`. */
-function within<T>(pending: Promise<T>, ms: number): Promise<T | 'still waiting'> {
-  return Promise.race([
-    pending,
-    new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms)),
-  ]);
-}
 
 const client = (timeout = 60_000) =>
   createControlPlaneClient({ apiKey, baseUrl: server.url, fetch: wrappingFetch, maxRetries: 0, timeout });

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HopxConnectionError, HopxError, HopxResponseFormatError, openEventStream } from '../../../src/index.js';
+import { cut } from './chunking.js';
 import { collectStrayFailures, stopCollectingStrayFailures, takeStrayFailures, within } from './run-guard.js';
 
 const RUN_LIMIT_MS = 2_000;
@@ -123,19 +124,6 @@ const cuts = fc.oneof(
   { weight: 1, arbitrary: fc.constant('every byte' as const) },
   { weight: 4, arbitrary: fc.array(fc.nat(), { maxLength: 40 }) },
 );
-
-function cut(bytes: Uint8Array, at: 'every byte' | number[]): Uint8Array[] {
-  if (at === 'every byte') return Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
-  const points = at.map((p) => p % (bytes.length + 1)).sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(from, point));
-    from = point;
-  }
-  chunks.push(bytes.subarray(from));
-  return chunks;
-}
 
 // --- running a stream -------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Utf8Decoder } from '../../../src/internal/utf8-decoder.js';
+import { cut } from './chunking.js';
 
 const encoder = new TextEncoder();
 const piece = fc.oneof(
@@ -31,19 +32,6 @@ const body = fc.array(piece, { maxLength: 12 }).map((parts) => {
   return bytes;
 });
 const cuts = fc.oneof(fc.constant('every byte' as const), fc.array(fc.nat(), { maxLength: 12 }));
-
-function cut(bytes: Uint8Array, at: 'every byte' | number[]): Uint8Array[] {
-  if (at === 'every byte') return Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
-  const points = at.map((p) => p % (bytes.length + 1)).sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(from, point));
-    from = point;
-  }
-  chunks.push(bytes.subarray(from));
-  return chunks;
-}
 
 describe('Utf8Decoder', () => {
   it('makes of the chunks the text TextDecoder makes of the whole body', () => {

@@ -31,6 +31,7 @@ import {
   watchFiles,
 } from '../../../src/index.js';
 import { socketSchemas } from '../../support/spec-schemas.js';
+import { cut } from './chunking.js';
 import { collectStrayFailures, stopCollectingStrayFailures, takeStrayFailures, within } from './run-guard.js';
 
 /** Generous: a run takes milliseconds; only a session that never ends gets near it. */
@@ -169,19 +170,6 @@ const cutsArbitrary = fc.oneof(
   { weight: 1, arbitrary: fc.constant('every byte' as const) },
   { weight: 4, arbitrary: fc.array(fc.nat(), { maxLength: 24 }) },
 );
-
-function cut(bytes: Uint8Array, at: 'every byte' | number[]): Uint8Array[] {
-  if (at === 'every byte' && bytes.length <= 4096) return Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
-  const points = (at === 'every byte' ? [] : at).map((p) => p % (bytes.length + 1)).sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(from, point));
-    from = point;
-  }
-  chunks.push(bytes.subarray(from));
-  return chunks;
-}
 
 // --- messages ------------------------------------------------------------------------------------
 
@@ -555,7 +543,7 @@ describe('a session iterated to its end', () => {
     await fc.assert(
       fc.asyncProperty(streamOf(route), cutsArbitrary, async (frames, at) => {
         const expected = expectedOf(route, frames);
-        const outcome = await session(cut(bytesOfAll(frames), at), 'fin', async () => drain(await open()));
+        const outcome = await session(cut(bytesOfAll(frames), at, 4096), 'fin', async () => drain(await open()));
         expect(outcome.items).toEqual(expected.messages);
         expectEnd(outcome.error, expected.end);
       }),
@@ -571,7 +559,7 @@ describe('the helpers', () => {
       fc.asyncProperty(streamOf(route), cutsArbitrary, async (frames, at) => {
         const expected = expectedOf(route, frames);
         const printed: string[] = [];
-        const outcome = await session(cut(bytesOfAll(frames), at), 'fin', () =>
+        const outcome = await session(cut(bytesOfAll(frames), at, 4096), 'fin', () =>
           runCode(agent, { code: 'print(1)' }, { ...SESSION_OPTIONS, onStdout: (data) => printed.push(data) }).then(
             (output) => ({ output, error: undefined }),
             (error: unknown) => ({ output: undefined, error }),
@@ -603,7 +591,7 @@ describe('the helpers', () => {
     await fc.assert(
       fc.asyncProperty(streamOf(route), cutsArbitrary, async (frames, at) => {
         const expected = expectedOf(route, frames);
-        const outcome = await session(cut(bytesOfAll(frames), at), 'fin', async () => {
+        const outcome = await session(cut(bytesOfAll(frames), at, 4096), 'fin', async () => {
           const terminal = await openTerminal(agent, { ...SESSION_OPTIONS, cols: 80, rows: 24 });
           const output = await drain(terminal.output);
           const exit = await terminal.exitCode.then(
@@ -660,7 +648,7 @@ describe('any bytes after the upgrade', () => {
         cutsArbitrary,
         fc.constantFrom<'fin' | 'reset'>('fin', 'reset'),
         async (bytes, at, end) => {
-          const outcome = await session(cut(bytes, at), end, open);
+          const outcome = await session(cut(bytes, at, 4096), end, open);
           for (const item of outcome.items) expect(meaning(route, JSON.stringify(item))).toEqual({ message: item });
           if (outcome.error !== undefined) {
             expect(outcome.error).toBeInstanceOf(HopxError);
@@ -704,7 +692,7 @@ describe('a caller who stops early', () => {
           const stopAfter = (pick % messages.length) + 1;
           const bytes = Buffer.concat(messages.map((m) => frameBytes(TEXT, utf8(JSON.stringify(m)))));
           const controller = new AbortController();
-          const outcome = await session(cut(bytes, at), 'open', async () => {
+          const outcome = await session(cut(bytes, at, 4096), 'open', async () => {
             const socket = await open(controller.signal);
             const { items, error } = await drain(
               (async function* () {
