@@ -24,16 +24,32 @@ export class IdleTimer {
 
   restart(): void {
     this.stop();
-    this.handle = setTimeout(() => {
-      this.fired = true;
-      this.controller.abort();
-    }, this.ms);
+    this.handle = setTimeout(this.expire, this.ms);
   }
 
   stop(): void {
     if (this.handle !== undefined) clearTimeout(this.handle);
     this.handle = undefined;
+    this.confirming = false;
   }
+
+  /** Set between the time running out and the look once more after this turn's I/O. */
+  private confirming = false;
+
+  private readonly expire = () => {
+    // On a busy event loop the timer can fire late, ahead of data that arrived meanwhile and waits
+    // in this turn's I/O: time our own loop lost is not the server's silence. A timeout of 0 runs
+    // after that I/O (and any progress it makes stops this one).
+    if (!this.confirming) {
+      this.confirming = true;
+      this.handle = setTimeout(this.expire, 0);
+      return;
+    }
+    this.handle = undefined;
+    this.confirming = false;
+    this.fired = true;
+    this.controller.abort();
+  };
 
   /** What the request body's progress tells the clock (see outgoing-body.ts). */
   bodyProgress(): BodyProgress {

@@ -63,6 +63,8 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
   private failWaiter: ((error: HopxError) => void) | undefined;
   private paused = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The idle timeout ran out: one more look after this turn's I/O before failing. */
+  private idleConfirming = false;
   /** performance.now() (a clock that never jumps) at the last frame: the idle timer checks it when it fires. */
   private lastHeard = 0;
   private stampQueued = false;
@@ -389,6 +391,7 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
   /** Starts counting the idle timeout from now (at the start, and when reading resumes). */
   private armIdleTimer() {
     clearTimeout(this.idleTimer);
+    this.idleConfirming = false;
     this.lastHeard = performance.now();
     this.idleTimer = setTimeout(this.idleCheck, this.options.idleTimeout);
   }
@@ -399,7 +402,15 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
     if (this.finished || this.paused) return; // a pause disarms it; resuming arms it again
     const left = this.lastHeard + this.options.idleTimeout - performance.now();
     if (left > 0) {
+      this.idleConfirming = false;
       this.idleTimer = setTimeout(this.idleCheck, left);
+      return;
+    }
+    if (!this.idleConfirming) {
+      // On a busy event loop the timer can fire late, ahead of frames that arrived meanwhile and
+      // wait in this turn's I/O: look once more after that I/O has run (a timeout of 0 does).
+      this.idleConfirming = true;
+      this.idleTimer = setTimeout(this.idleCheck, 0);
       return;
     }
     this.raw?.terminate();
