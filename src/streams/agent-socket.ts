@@ -77,6 +77,8 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
   /** The route's message types and their fields (server-messages.ts). */
   private readonly rules: ReadonlyMap<string, MessageRules>;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  /** A ping went unanswered for a whole interval: one more look after this turn's I/O. */
+  private pongVerdict: ReturnType<typeof setTimeout> | undefined;
   private awaitingPong = false;
   private readonly onAbort = () => {
     // The caller said stop: what is still queued is not wanted any more (unlike a server failure,
@@ -250,13 +252,19 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
       this.pingTimer = setInterval(() => {
         if (!this.raw?.ping || this.paused) return;
         if (this.awaitingPong) {
-          this.raw.terminate();
-          this.fail(
-            new HopxConnectionError(
-              `${this.operation}: no answer to a ping within ${every} ms; the connection is gone`,
-              { operation: this.operation },
-            ),
-          );
+          // As for the idle timeout: a pong that came while the app held the loop up waits in this
+          // turn's I/O, which runs before a timeout of 0.
+          this.pongVerdict ??= setTimeout(() => {
+            this.pongVerdict = undefined;
+            if (!this.awaitingPong || this.finished || this.paused) return;
+            this.raw?.terminate();
+            this.fail(
+              new HopxConnectionError(
+                `${this.operation}: no answer to a ping within ${every} ms; the connection is gone`,
+                { operation: this.operation },
+              ),
+            );
+          }, 0);
           return;
         }
         this.awaitingPong = true;
@@ -424,7 +432,8 @@ export class AgentSocket<P extends SocketPath> implements AsyncIterableIterator<
   private stopTimers() {
     clearTimeout(this.idleTimer);
     clearInterval(this.pingTimer);
-    this.idleTimer = this.pingTimer = undefined;
+    clearTimeout(this.pongVerdict);
+    this.idleTimer = this.pingTimer = this.pongVerdict = undefined;
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
 }

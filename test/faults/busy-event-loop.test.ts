@@ -62,10 +62,10 @@ it('a stream whose next event arrived while the loop was blocked past the idle t
   const events = streamSandboxEvents(hopx, { idleTimeout: 300, maxReconnects: 0 });
   const iterator = events[Symbol.asyncIterator]();
   expect((await iterator.next()).value?.id).toBe('1');
-  // While next() waits for the second event (sent at 100 ms), the loop is held for 700 ms, in
+  // While next() waits for the second event (sent at 100 ms), the loop is held for 1.5 s, in
   // setImmediate's phase (a job held in a timer's callback would leave the other timers for a turn).
   const second = iterator.next();
-  setTimeout(() => setImmediate(() => blockFor(700)), 20);
+  setTimeout(() => setImmediate(() => blockFor(1500)), 20);
   expect((await second).value?.id).toBe('2');
   events.close();
 });
@@ -79,7 +79,26 @@ it('a WebSocket session whose next message arrived while the loop was blocked pa
   const iterator = session[Symbol.asyncIterator]();
   expect((await iterator.next()).value).toEqual({ type: 'stdout', data: 'a' });
   const second = iterator.next();
-  setTimeout(() => setImmediate(() => blockFor(700)), 20);
+  setTimeout(() => setImmediate(() => blockFor(1500)), 20);
   expect((await second).value).toEqual({ type: 'stdout', data: 'b' });
   expect((await iterator.next()).value).toEqual({ type: 'complete', success: true });
+});
+
+it('a pong that arrived while the loop was blocked past the ping interval keeps the session', async () => {
+  // The server answers pings (ws does) and sends the rest of the run 1.5 s in.
+  const port = await startServerProcess(socketServerCode(1500));
+  const agent = createAgentClient({
+    sandbox: { id: 'busy', public_host: `http://127.0.0.1:${port}`, auth_token: 'token-0123456789' },
+  });
+  const session = await streamExecution(agent, { code: 'print(1)' }, { idleTimeout: 5_000, pingInterval: 100 });
+  // Made after the session's ping timer with the same period: it fires right after the first ping
+  // is sent, and the loop is held (in setImmediate's phase) while the pong comes back.
+  setTimeout(() => setImmediate(() => blockFor(1000)), 100);
+  const messages = [];
+  for await (const message of session) messages.push(message);
+  expect(messages).toEqual([
+    { type: 'stdout', data: 'a' },
+    { type: 'stdout', data: 'b' },
+    { type: 'complete', success: true },
+  ]);
 });
