@@ -3,6 +3,7 @@
 // and an empty file read as bytes is still a file.
 import type { Middleware } from 'openapi-fetch';
 import { HopxResponseFormatError } from '../errors.js';
+import { anyStatusResponse } from './any-status-response.js';
 import { redactText } from './secrets.js';
 
 export function checkSuccessBodies(secrets: () => readonly string[]): Middleware {
@@ -16,7 +17,11 @@ export function checkSuccessBodies(secrets: () => readonly string[]): Middleware
           return undefined;
         const headers = new Headers(response.headers);
         headers.delete('content-length');
-        return new Response(new Uint8Array(0), { status: response.status, statusText: response.statusText, headers });
+        return anyStatusResponse(new Uint8Array(0), {
+          status: response.status,
+          statusText: response.statusText,
+          headers,
+        });
       }
       if (response.status === 204 || response.headers.get('content-length') === '0') return undefined;
       const type = response.headers.get('content-type') ?? '';

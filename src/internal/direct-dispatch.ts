@@ -8,7 +8,7 @@
 //
 // Only where fetch is provably Node's own: a fetch replaced by a mocking library, a browser, Deno or
 // Bun, and a `fetch` passed to the client, keep the fetch path.
-import { anyStatusResponse } from './any-status-response.js';
+import { anyStatusResponse, isNullBodyStatus } from './any-status-response.js';
 import type { IdleTimer } from './idle-timer.js';
 import { alreadyRead } from './incoming-body.js';
 
@@ -209,8 +209,6 @@ async function decode(bytes: Buffer, headers: Headers, method: string, status: n
   return decoded;
 }
 
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-
 /**
  * A fetch Response for an exchange read whole, its body methods answering from the bytes read; or,
  * with no bytes, for a head alone.
@@ -218,7 +216,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 function responseOf(head: Head, bytes: Buffer | undefined, url: string): Response {
   const { status, headers } = head;
   const body =
-    bytes === undefined || NULL_BODY_STATUSES.has(status)
+    bytes === undefined || isNullBodyStatus(status)
       ? null
       : new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
   // Made without a body: a Response given bytes builds a web stream of them (about 40 µs, more

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { installScript } from './code-runs.js';
 import type { Local } from './context.js';
 import { IPYTHON_DRIVER } from './host/ipython-driver.js';
-import { type Run, type RunResult, runEnv } from './host/processes.js';
+import { type Run, type RunResult, runEnv, signalGroup } from './host/processes.js';
 import { resolveSandboxPath } from './host/sandbox-fs.js';
 import type { DisplayedOutput } from './rich-outputs.js';
 import type { LocalSandbox } from './state.js';
@@ -128,12 +128,7 @@ export class IpythonKernel {
     let killed = false;
     let ended = false;
     const killGroup = (signal: NodeJS.Signals) => {
-      if (ended || !child.pid) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        child.kill(signal);
-      }
+      if (!ended) signalGroup(child, signal);
     };
     child.stdin?.on('error', () => {});
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -145,13 +140,7 @@ export class IpythonKernel {
         ended = true;
         this.state = 'dead';
         // Whatever the interpreter started goes with it.
-        if (child.pid) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // The group is empty.
-          }
-        }
+        signalGroup(child, 'SIGKILL');
         if (IpythonKernel.existing(sandbox) === this) sandbox.extras.delete(EXTRAS_KEY);
         const how = signal ? `was ended by ${signal}` : `exited with code ${exitCode}`;
         this.onExit?.(`the IPython interpreter ${how}; its state is lost`);

@@ -36,6 +36,11 @@ export function sandboxOf(ctx: CallContext): LocalSandbox {
   throw new ApiError(404, 'SANDBOX_NOT_FOUND', `sandbox ${id} not found`);
 }
 
+/** The answer to a pause, resume, stop or start: the sandbox's status and what happened (`Sandbox paused`). */
+function statusAnswer(ctx: CallContext, sandbox: LocalSandbox, status: string, happened: string) {
+  return json(200, { id: sandbox.id, status, message: `Sandbox ${happened}`, request_id: ctx.requestId });
+}
+
 function withToken(ctx: CallContext, sandbox: LocalSandbox): Record<string, unknown> {
   const { token, expiresAt } = ctx.local.tokens.issue(sandbox.id);
   return { auth_token: token, token_expires_at: expiresAt.toISOString() };
@@ -106,13 +111,7 @@ export const sandboxHandlers: Record<string, Handler> = {
 
   async pauseSandbox(ctx) {
     const sandbox = sandboxOf(ctx);
-    if (sandbox.status === 'paused')
-      return json(200, {
-        id: sandbox.id,
-        status: 'paused',
-        message: 'Sandbox already paused',
-        request_id: ctx.requestId,
-      });
+    if (sandbox.status === 'paused') return statusAnswer(ctx, sandbox, 'paused', 'already paused');
     if (sandbox.status !== 'running')
       throw new ApiError(
         409,
@@ -120,18 +119,12 @@ export const sandboxHandlers: Record<string, Handler> = {
         `sandbox ${sandbox.id} is ${sandbox.status}: only a running sandbox can be paused`,
       );
     await changeStatus(ctx, sandbox, 'paused', 'SIGSTOP');
-    return json(200, { id: sandbox.id, status: 'paused', message: 'Sandbox paused', request_id: ctx.requestId });
+    return statusAnswer(ctx, sandbox, 'paused', 'paused');
   },
 
   async resumeSandbox(ctx) {
     const sandbox = sandboxOf(ctx);
-    if (sandbox.status === 'running')
-      return json(200, {
-        id: sandbox.id,
-        status: 'running',
-        message: 'Sandbox already running',
-        request_id: ctx.requestId,
-      });
+    if (sandbox.status === 'running') return statusAnswer(ctx, sandbox, 'running', 'already running');
     if (sandbox.status !== 'paused')
       throw new ApiError(
         409,
@@ -139,33 +132,21 @@ export const sandboxHandlers: Record<string, Handler> = {
         `sandbox ${sandbox.id} is ${sandbox.status}: only a paused sandbox can be resumed`,
       );
     await changeStatus(ctx, sandbox, 'running', 'SIGCONT');
-    return json(200, { id: sandbox.id, status: 'running', message: 'Sandbox resumed', request_id: ctx.requestId });
+    return statusAnswer(ctx, sandbox, 'running', 'resumed');
   },
 
   async stopSandbox(ctx) {
     // Deprecated on the platform; here it does what it says: every process ends, and `stopped` is final.
     const sandbox = sandboxOf(ctx);
-    if (sandbox.status === 'stopped')
-      return json(200, {
-        id: sandbox.id,
-        status: 'stopped',
-        message: 'Sandbox already stopped',
-        request_id: ctx.requestId,
-      });
+    if (sandbox.status === 'stopped') return statusAnswer(ctx, sandbox, 'stopped', 'already stopped');
     sandbox.processes.killAll();
     await changeStatus(ctx, sandbox, 'stopped', 'SIGKILL');
-    return json(200, { id: sandbox.id, status: 'stopped', message: 'Sandbox stopped', request_id: ctx.requestId });
+    return statusAnswer(ctx, sandbox, 'stopped', 'stopped');
   },
 
   startSandbox(ctx) {
     const sandbox = sandboxOf(ctx);
-    if (sandbox.status === 'running')
-      return json(200, {
-        id: sandbox.id,
-        status: 'running',
-        message: 'Sandbox already running',
-        request_id: ctx.requestId,
-      });
+    if (sandbox.status === 'running') return statusAnswer(ctx, sandbox, 'running', 'already running');
     throw new ApiError(
       409,
       'SANDBOX_STOPPED',

@@ -64,12 +64,7 @@ export function startRun(sandbox: SandboxHost, options: RunOptions): Run {
   let killed = false;
   let ended = false;
   const killGroup = (signal: NodeJS.Signals) => {
-    if (ended || !child.pid) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      child.kill(signal);
-    }
+    if (!ended) signalGroup(child, signal);
   };
   const timer = options.timeoutMs
     ? setTimeout(() => {
@@ -96,13 +91,7 @@ export function startRun(sandbox: SandboxHost, options: RunOptions): Run {
       ended = true;
       clearTimeout(timer);
       // Whatever the run left behind in its group goes with it.
-      if (child.pid) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // The group is empty.
-        }
-      }
+      signalGroup(child, 'SIGKILL');
       resolve({
         exitCode,
         signal,
@@ -138,6 +127,19 @@ export function startRun(sandbox: SandboxHost, options: RunOptions): Run {
  * The environment of a run: a plain PATH, HOME and locale, then the sandbox's variables (`/env`),
  * then the run's own. Never the local HopX's environment.
  */
+/**
+ * Sends `signal` to the child's whole process group (it was started as its group's leader), so that
+ * what the run started goes too; to the child alone when the group is already gone.
+ */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (!child.pid) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 export function runEnv(
   paths: string[],
   sandboxEnv: Record<string, string>,
