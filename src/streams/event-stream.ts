@@ -106,15 +106,24 @@ export function openEventStream<T>(
             retryMs = ms;
           },
         });
-        // The parser holds a CR back until it sees whether an LF follows; at the end of the body
-        // nothing follows, so a final CR is a whole line end (it may be the blank line of an event).
-        let endsInCr = false;
+        // A CR that ends a chunk is held back and fed with what follows it: eventsource-parser (3.1)
+        // can lose a CR fed last in a chunk ('data:\n', '\r', 'data:' in three chunks dispatches
+        // nothing, in one it dispatches an event). At the end of the body nothing follows, so a final
+        // CR is a whole line end (maybe an event's blank line).
+        let heldCr = '';
         try {
           for (;;) {
             const { done, value } = await reader.read();
-            const text = decoder.decode(done ? undefined : value);
-            if (text) endsInCr = text.endsWith('\r');
-            parser.feed(done && endsInCr ? `${text}\n` : text);
+            let text = heldCr + decoder.decode(done ? undefined : value);
+            heldCr = '';
+            if (text.endsWith('\r')) {
+              if (done) text += '\n';
+              else {
+                heldCr = '\r';
+                text = text.slice(0, -1);
+              }
+            }
+            parser.feed(text);
             if (parsed.length > 0) {
               // Resumed only once every message of the batch was delivered or dropped as a replay.
               yield parsed;
