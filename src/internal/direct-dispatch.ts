@@ -43,10 +43,13 @@ export interface DirectRequest {
 export class BodyReadFailure extends Error {
   constructor(
     override readonly cause: unknown,
-    readonly status: number,
     private readonly head: Head,
   ) {
     super('the response body could not be read');
+  }
+
+  get status(): number {
+    return this.head.status;
   }
 
   /** The response as far as it came: its head, no body. */
@@ -103,7 +106,7 @@ export function dispatchWhole(dispatcher: Dispatcher, url: string, request: Dire
     const fail = (error: unknown) => {
       timer.stop();
       signal.removeEventListener('abort', onAbort);
-      if (head) reject(new BodyReadFailure(error, head.status, head));
+      if (head) reject(new BodyReadFailure(error, head));
       else reject(signal.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
     };
     const handler: DispatchHandler = {
@@ -131,7 +134,7 @@ export function dispatchWhole(dispatcher: Dispatcher, url: string, request: Dire
         const answered = head;
         decode(Buffer.concat(chunks), answered.headers, request.method, answered.status).then(
           (bytes) => resolve(responseOf(answered, bytes, url)),
-          (error) => reject(new BodyReadFailure(error, answered.status, answered)),
+          (error) => reject(new BodyReadFailure(error, answered)),
         );
       },
       onError: fail,
